@@ -1,0 +1,14 @@
+using Flint.Benchmarks;
+
+IBenchmark[] benchmarks = [new GemmBenchmark()];
+
+var name = args.FirstOrDefault();
+var chosen = benchmarks.FirstOrDefault(b => b.Name == name);
+if (chosen is null)
+{
+    Console.Error.WriteLine(name is null ? "Name a benchmark:" : $"Unknown benchmark '{name}'. Known benchmarks:");
+    foreach (var b in benchmarks) Console.Error.WriteLine($"  {b.Name,-10} {b.Description}");
+    return 2;
+}
+Flint.Runtime.Native.TorchNative.EnsureLoaded();
+return chosen.Run(args[1..]);

@@ -1,0 +1,43 @@
+using System.CommandLine;
+using Flint.Runtime;
+using Spectre.Console;
+
+namespace Flint.Cli.Commands;
+
+/// <summary><c>flint doctor</c>: checks that Flint can train on this machine and says why not when it cannot.</summary>
+internal static class DoctorCommand
+{
+    public static Command Create()
+    {
+        var size = new Option<int>("--gemm-size") { Description = "Matrix size N of the fp32 GEMM probe.", DefaultValueFactory = _ => 1024 };
+        var command = new Command("doctor", "Check the machine: OS, .NET, TorchSharp/libtorch, threads, devices, the native fix, GEMM GFLOP/s.")
+        {
+            size,
+        };
+        command.SetAction(parse => Run(parse.GetValue(size)));
+        return command;
+    }
+
+    static int Run(int gemmSize)
+    {
+        var report = DoctorReport.Examine(gemmSize);
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("check").AddColumn("value");
+        table.AddRow("OS", Markup.Escape(report.Os));
+        table.AddRow(".NET", Markup.Escape(report.Dotnet));
+        table.AddRow("Flint", report.FlintVersion);
+        table.AddRow("TorchSharp", report.TorchSharpVersion);
+        table.AddRow("libtorch", Markup.Escape(report.LibTorchVersion));
+        table.AddRow("threads", $"{report.Threads} (of {report.LogicalCores} logical cores)");
+        table.AddRow("devices", report.Devices.Count == 0 ? "none" : string.Join(", ", report.Devices));
+        table.AddRow("native fix (GLIBCXX_3.4.32)", report.NativeFix?.ToString() ?? "unknown");
+        table.AddRow("fp32 GEMM", report.Gemm is { } g ? $"{g.GFlops:F1} GFLOP/s (best of {g.Repeats}, N={g.Size}; median {g.MedianGFlops:F1})" : "not measured");
+        AnsiConsole.Write(table);
+        if (report.Healthy)
+        {
+            AnsiConsole.MarkupLine("[green]Healthy:[/] Flint can train on this machine.");
+            return 0;
+        }
+        foreach (var problem in report.Problems) AnsiConsole.MarkupLine($"[red]Problem:[/] {Markup.Escape(problem)}");
+        return 1;
+    }
+}

@@ -1,0 +1,36 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+using Flint.Cli.Commands;
+
+namespace Flint.Cli;
+
+/// <summary>The <c>flint</c> command.</summary>
+public static class Program
+{
+    /// <summary>Builds the command tree; tests call it to run commands in-process.</summary>
+    public static Command BuildRoot()
+    {
+        // A plain Command named "flint" rather than RootCommand, whose name would be the executable's (Flint.Cli).
+        var root = new Command("flint", "Flint: self-supervised NLP research on TorchSharp. Pretrain, fine-tune, compare.")
+        {
+            new HelpOption(),
+            new VersionOption { Action = new PrintFlintVersion() },
+            DoctorCommand.Create(),
+        };
+        return root;
+    }
+
+    /// <summary>The stock action prints the entry assembly's version, which is the test host's under a test.</summary>
+    sealed class PrintFlintVersion : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            parseResult.InvocationConfiguration.Output.WriteLine(FlintInfo.Version);
+            return 0;
+        }
+    }
+
+    /// <summary>Entry point.</summary>
+    public static int Main(string[] args) => BuildRoot().Parse(args).Invoke();
+}
