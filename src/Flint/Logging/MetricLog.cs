@@ -1,0 +1,207 @@
+using Flint.Metrics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Flint.Logging;
+
+/// <summary>
+/// Flint's one logging API. Values are reduced explicitly (<see cref="Reduction"/>) over a window and written to sinks
+/// at flushes. Tensor values accumulate on their device with in-place adds: logging never calls <c>.item()</c> per step;
+/// a flush reads every accumulator back with a single copy.
+/// </summary>
+public sealed class MetricLog : IDisposable
+{
+    readonly Dictionary<string, Accumulator> _entries = new(StringComparer.Ordinal);
+    readonly Dictionary<string, (IMetric Metric, LogInterval When)> _metrics = new(StringComparer.Ordinal);
+    readonly List<ILogSink> _sinks = [];
+
+    /// <summary>Sinks that receive every flushed batch of records.</summary>
+    public IReadOnlyList<ILogSink> Sinks => _sinks;
+
+    /// <summary>Adds a sink.</summary>
+    public void AddSink(ILogSink sink) => _sinks.Add(sink);
+
+    /// <summary>Logs a scalar tensor (any device, no sync). For <see cref="Reduction.Mean"/>, <paramref name="weight"/> weights it.</summary>
+    public void Log(string name, Tensor value, Reduction reduction = Reduction.Mean, double weight = 1.0, LogInterval when = LogInterval.Step)
+    {
+        CheckScalar(name, value);
+        Entry(name, reduction, when, value.device).Add(value.detach(), weight);
+    }
+
+    /// <summary>Logs a host value.</summary>
+    public void Log(string name, double value, Reduction reduction = Reduction.Mean, double weight = 1.0, LogInterval when = LogInterval.Step) =>
+        Entry(name, reduction, when, null).Add(value, weight);
+
+    /// <summary>
+    /// Logs a mean as Σ<paramref name="numerator"/> / Σ<paramref name="denominator"/> over the window: the exact token-level
+    /// mean when given summed token losses and token counts, however unequal the batches and however much padding.
+    /// </summary>
+    public void LogRatio(string name, Tensor numerator, Tensor denominator, LogInterval when = LogInterval.Step)
+    {
+        CheckScalar(name, numerator);
+        CheckScalar(name + " (denominator)", denominator);
+        Entry(name, Reduction.Mean, when, numerator.device).AddRatio(numerator.detach(), denominator.detach());
+    }
+
+    /// <summary>Registers a streaming metric; it is computed (one sync) and reset at the end of its window.</summary>
+    public void Log(string name, IMetric metric, LogInterval when = LogInterval.Epoch) => _metrics[name] = (metric, when);
+
+    /// <summary>
+    /// Reduces the values logged for <paramref name="interval"/> (and, at epoch/evaluation ends, for both intervals),
+    /// writes them to the sinks (unless <paramref name="write"/> is false), resets them, and returns them.
+    /// This is where the host sync happens.
+    /// </summary>
+    public IReadOnlyList<LogRecord> Flush(LogPosition at, LogInterval interval, string? prefix = null, bool write = true)
+    {
+        bool all = interval == LogInterval.Epoch;
+        var due = _entries.Where(e => (all || e.Value.When == LogInterval.Step) && (prefix is null || e.Key.StartsWith(prefix, StringComparison.Ordinal)))
+            .Select(e => e.Value).Where(a => a.HasData).ToList();
+        var records = new List<LogRecord>(due.Count);
+        var tensorValues = ReadTensors(due.Where(a => a.IsTensor).ToList());
+        foreach (var acc in due)
+        {
+            var value = acc.IsTensor ? tensorValues[acc] : acc.HostValue();
+            records.Add(new LogRecord(acc.Name, value, at.Step, at.Epoch, at.Tokens, at.Samples, at.WallSeconds));
+            acc.Reset();
+        }
+        foreach (var (name, (metric, when)) in _metrics.ToList())
+        {
+            if (!(all || when == LogInterval.Step) || (prefix is not null && !name.StartsWith(prefix, StringComparison.Ordinal))) continue;
+            foreach (var (suffix, value) in metric.Compute())
+                records.Add(new LogRecord(suffix.Length == 0 ? name : $"{name}/{suffix}", value, at.Step, at.Epoch, at.Tokens, at.Samples, at.WallSeconds));
+            metric.Reset();
+            _metrics.Remove(name);
+        }
+        if (write && records.Count > 0)
+            foreach (var sink in _sinks) sink.Write(records);
+        return records;
+    }
+
+    /// <summary>Writes records that were computed elsewhere (e.g. by a callback) to the sinks.</summary>
+    public void Write(IReadOnlyList<LogRecord> records)
+    {
+        foreach (var sink in _sinks) sink.Write(records);
+    }
+
+    static Dictionary<Accumulator, double> ReadTensors(List<Accumulator> tensors)
+    {
+        var result = new Dictionary<Accumulator, double>();
+        if (tensors.Count == 0) return result;
+        using var scope = NewDisposeScope();
+        // One stack and one device-to-host copy for every accumulator, rather than an .item() each.
+        var packed = stack(tensors.SelectMany(a => a.Parts()).ToArray()).cpu().data<double>().ToArray();
+        int i = 0;
+        foreach (var acc in tensors)
+        {
+            result[acc] = acc.Finish(packed[i], packed[i + 1]);
+            i += 2;
+        }
+        return result;
+    }
+
+    Accumulator Entry(string name, Reduction reduction, LogInterval when, Device? device)
+    {
+        if (_entries.TryGetValue(name, out var existing))
+        {
+            if (existing.Reduction != reduction)
+                throw new ArgumentException($"'{name}' was logged with reduction {existing.Reduction} and now with {reduction}; one name, one reduction.");
+            return existing;
+        }
+        var created = new Accumulator(name, reduction, when, device);
+        _entries[name] = created;
+        return created;
+    }
+
+    static void CheckScalar(string name, Tensor value)
+    {
+        if (value.numel() != 1)
+            throw new ArgumentException($"Logged value '{name}' must be a scalar, but has shape ({string.Join(", ", value.shape)}). Reduce it first (e.g. .mean()).");
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var e in _entries.Values) e.Dispose();
+        _entries.Clear();
+        foreach (var sink in _sinks) sink.Dispose();
+        _sinks.Clear();
+    }
+
+    /// <summary>One name's running reduction, on the device for tensors (two float64 scalars) or on the host for doubles.</summary>
+    sealed class Accumulator(string name, Reduction reduction, LogInterval when, Device? device) : IDisposable
+    {
+        Tensor? _a, _b; // (value, weight) on the device
+        double _hostA, _hostB;
+        bool _has;
+
+        public string Name { get; } = name;
+        public Reduction Reduction { get; } = reduction;
+        public LogInterval When { get; } = when;
+        public bool IsTensor => device is not null;
+        public bool HasData => _has;
+
+        public void Add(Tensor v, double weight)
+        {
+            EnsureTensors(v.device);
+            var value = v.reshape([]);
+            switch (Reduction)
+            {
+                case Reduction.Mean: _a!.add_(value, weight); _b!.add_(weight); break;
+                case Reduction.Sum: _a!.add_(value); break;
+                case Reduction.Last: _a!.copy_(value); break;
+                case Reduction.Max: if (_has) _a!.copy_(maximum(_a, value.to_type(ScalarType.Float64))); else _a!.copy_(value); break;
+                case Reduction.Min: if (_has) _a!.copy_(minimum(_a, value.to_type(ScalarType.Float64))); else _a!.copy_(value); break;
+            }
+            _has = true;
+        }
+
+        public void AddRatio(Tensor numerator, Tensor denominator)
+        {
+            EnsureTensors(numerator.device);
+            _a!.add_(numerator.reshape([]));
+            _b!.add_(denominator.reshape([]));
+            _has = true;
+        }
+
+        public void Add(double v, double weight)
+        {
+            if (IsTensor) throw new ArgumentException($"'{Name}' was logged as a tensor before; log it as a tensor or a double, not both.");
+            switch (Reduction)
+            {
+                case Reduction.Mean: _hostA += v * weight; _hostB += weight; break;
+                case Reduction.Sum: _hostA += v; break;
+                case Reduction.Last: _hostA = v; break;
+                case Reduction.Max: _hostA = _has ? Math.Max(_hostA, v) : v; break;
+                case Reduction.Min: _hostA = _has ? Math.Min(_hostA, v) : v; break;
+            }
+            _has = true;
+        }
+
+        public IEnumerable<Tensor> Parts() => [_a!, _b!];
+
+        public double Finish(double a, double b) => Reduction == Reduction.Mean ? a / b : a;
+
+        public double HostValue() => Finish(_hostA, _hostB);
+
+        public void Reset()
+        {
+            _a?.zero_();
+            _b?.zero_();
+            _hostA = _hostB = 0;
+            _has = false;
+        }
+
+        void EnsureTensors(Device d)
+        {
+            if (!IsTensor) throw new ArgumentException($"'{Name}' was logged as a host value before; log it as a tensor or a double, not both.");
+            _a ??= zeros([], ScalarType.Float64, d).DetachFromDisposeScope();
+            _b ??= zeros([], ScalarType.Float64, d).DetachFromDisposeScope();
+        }
+
+        public void Dispose()
+        {
+            _a?.Dispose();
+            _b?.Dispose();
+        }
+    }
+}

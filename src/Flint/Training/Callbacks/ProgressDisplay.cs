@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Globalization;
+using Flint.Logging;
+using Flint.Training.Events;
+using Spectre.Console;
+
+namespace Flint.Training.Callbacks;
+
+/// <summary>
+/// Shows step, loss, LR, tokens/s and ETA: a live Spectre.Console bar on a terminal, one plain line per log flush when
+/// output is redirected (CI logs, files). It only reads values the logger already reduced, so it adds no device sync.
+/// </summary>
+public sealed class ProgressDisplay(IAnsiConsole? console = null, bool? live = null) : Callback, ILogSink
+{
+    readonly IAnsiConsole _console = console ?? AnsiConsole.Console;
+    readonly bool _live = live ?? (!Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive);
+    readonly Stopwatch _watch = new();
+    volatile string _summary = "starting";
+    long _step, _startStep;
+    long? _maxSteps;
+    Task? _renderer;
+    volatile bool _done;
+
+    /// <inheritdoc />
+    public override int Order => 100;
+
+    /// <inheritdoc />
+    public override IEnumerable<IDisposable> Attach(TrainerEvents events)
+    {
+        yield return events.FitStarted.Subscribe((e, _) => Start(e), Order, name: Name);
+        yield return events.BatchEnded.Subscribe((e, _) => Interlocked.Exchange(ref _step, e.Step), Order, name: Name);
+        yield return events.FitEnded.Subscribe((e, _) => Stop(e), Order, name: Name);
+    }
+
+    /// <inheritdoc />
+    public void Write(IReadOnlyList<LogRecord> records)
+    {
+        var latest = records.GroupBy(r => r.Name).ToDictionary(g => g.Key, g => g.Last().Value);
+        var parts = new List<string>();
+        void Part(string key, string label, string format)
+        {
+            if (latest.TryGetValue(key, out var v)) parts.Add($"{label} {v.ToString(format, CultureInfo.InvariantCulture)}");
+        }
+        Part("train/loss", "loss", "F4");
+        Part("val/loss", "val_loss", "F4");
+        Part("lr", "lr", "0.00e0");
+        Part("throughput/tokens_per_s", "tok/s", "N0");
+        if (parts.Count == 0) return;
+        _summary = string.Join(" | ", parts);
+        if (!_live) _console.WriteLine($"step {records[0].Step}{Total()} | {_summary} | {Eta(records[0].Step)}");
+    }
+
+    void Start(FitStarted e)
+    {
+        _maxSteps = e.MaxSteps;
+        _startStep = _step = e.StartStep;
+        _done = false;
+        _watch.Restart();
+        _console.WriteLine($"Training {e.TrainableParameters:N0} parameters{(e.MaxSteps is { } m ? $" for {m:N0} steps" : "")}.");
+        if (!_live) return;
+        _renderer = Task.Run(() => _console.Progress().AutoClear(false).HideCompleted(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask("train", maxValue: _maxSteps ?? 1);
+                task.IsIndeterminate = _maxSteps is null;
+                while (!_done)
+                {
+                    Update(task);
+                    Thread.Sleep(150);
+                }
+                Update(task);
+            }));
+    }
+
+    void Update(ProgressTask task)
+    {
+        var step = Interlocked.Read(ref _step);
+        task.Value = _maxSteps is null ? 0 : step;
+        task.Description = Markup.Escape($"step {step}{Total()} | {_summary}");
+    }
+
+    void Stop(FitEnded e)
+    {
+        _done = true;
+        _renderer?.Wait();
+        _renderer = null;
+        _console.WriteLine($"Stopped at step {e.Step}: {e.Reason} ({_watch.Elapsed:hh\\:mm\\:ss}). {_summary}");
+    }
+
+    string Total() => _maxSteps is { } m ? $"/{m}" : "";
+
+    string Eta(long step)
+    {
+        if (_maxSteps is not { } max || step <= _startStep) return "ETA --:--";
+        var perStep = _watch.Elapsed.TotalSeconds / (step - _startStep);
+        return "ETA " + TimeSpan.FromSeconds(perStep * Math.Max(0, max - step)).ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _done = true;
+        _renderer?.Wait();
+    }
+}

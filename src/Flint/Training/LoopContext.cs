@@ -1,0 +1,32 @@
+using Flint.Logging;
+using Flint.Optim;
+using TorchSharp;
+
+namespace Flint.Training;
+
+/// <summary>What a step and every handler see: the state (read-only), the control (requests), the log, and the device.</summary>
+public sealed class LoopContext
+{
+    internal LoopContext(TrainerState state, TrainerControl control, MetricLog log, torch.Device device)
+    {
+        State = state;
+        Control = control;
+        Log = log;
+        Device = device;
+    }
+
+    /// <summary>Where the loop is.</summary>
+    public TrainerState State { get; }
+    /// <summary>Requests to the loop.</summary>
+    public TrainerControl Control { get; }
+    /// <summary>The metric log (the one logging API).</summary>
+    public MetricLog Log { get; }
+    /// <summary>The device the module lives on.</summary>
+    public torch.Device Device { get; }
+    /// <summary>The optimizer, once configured (null during evaluation-only runs).</summary>
+    public OptimizerSetup? Optimizer { get; internal set; }
+    /// <summary>The module being trained or evaluated.</summary>
+    public torch.nn.Module? Module { get; internal set; }
+
+    internal LogPosition Position => new(State.Step, State.Epoch, State.TokensSeen, State.SamplesSeen, State.Elapsed.TotalSeconds);
+}

@@ -1,0 +1,107 @@
+using Flint.Logging;
+using Flint.Optim.Schedules;
+using Flint.Runtime;
+using Flint.Training.Events;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Flint.Training;
+
+public sealed partial class Trainer
+{
+    /// <summary>Runs <c>ValidationStep</c> over <paramref name="data"/> and returns the reduced metrics (<c>val/loss</c> and whatever the module logs).</summary>
+    public IReadOnlyDictionary<string, double> Validate<TBatch>(FlintModule<TBatch> module, IEnumerable<TBatch> data) =>
+        Standalone(module, data, "val");
+
+    /// <summary>Runs <c>TestStep</c> over <paramref name="data"/> and returns the reduced metrics (<c>test/loss</c>, …).</summary>
+    public IReadOnlyDictionary<string, double> Test<TBatch>(FlintModule<TBatch> module, IEnumerable<TBatch> data) =>
+        Standalone(module, data, "test");
+
+    /// <summary>Runs <c>PredictStep</c> over <paramref name="data"/> and returns each batch's prediction on the CPU.</summary>
+    public IReadOnlyList<Tensor> Predict<TBatch>(FlintModule<TBatch> module, IEnumerable<TBatch> data)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(data);
+        var runtime = FlintRuntime.Create(Options.Runtime);
+        module.to(runtime.Device);
+        var ctx = new LoopContext(new TrainerState { Stage = "predict" }, new TrainerControl(), _log, runtime.Device) { Module = module };
+        var predictions = new List<Tensor>();
+        bool wasTraining = module.training;
+        module.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            foreach (var batch in data)
+            {
+                using var scope = NewDisposeScope();
+                var prediction = module.PredictStep(module.TransferToDevice(batch, runtime.Device), ctx);
+                predictions.Add(prediction.detach().cpu().MoveToOuterDisposeScope());
+            }
+        }
+        finally
+        {
+            if (wasTraining) module.train();
+        }
+        return predictions;
+    }
+
+    IReadOnlyDictionary<string, double> Standalone<TBatch>(FlintModule<TBatch> module, IEnumerable<TBatch> data, string stage)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(data, stage == "val" ? "validation data" : "test data");
+        var runtime = FlintRuntime.Create(Options.Runtime);
+        module.to(runtime.Device);
+        var ctx = new LoopContext(new TrainerState(), new TrainerControl(), _log, runtime.Device) { Module = module };
+        return Evaluate(module, data, stage, Options.LimitValidationBatches, sanity: false, ctx);
+    }
+
+    /// <summary>One evaluation run: eval mode, no_grad, a dispose scope per batch, exact Σloss/Σcount, one flush at the end.</summary>
+    IReadOnlyDictionary<string, double> Evaluate<TBatch>(
+        FlintModule<TBatch> module, IEnumerable<TBatch> data, string stage, long? limit, bool sanity, LoopContext ctx)
+    {
+        var state = ctx.State;
+        var previousStage = state.Stage;
+        state.Stage = sanity ? "sanity" : stage;
+        Events.ValidationStarted.Fire(new ValidationStarted(state.Step, stage, sanity), ctx);
+        bool wasTraining = module.training;
+        module.eval();
+        long batches = 0;
+        try
+        {
+            using var noGrad = no_grad();
+            foreach (var batch in Limit(data, limit))
+            {
+                using var scope = NewDisposeScope();
+                var device = module.TransferToDevice(batch, ctx.Device);
+                var output = stage == "test" ? module.TestStep(device, ctx) : module.ValidationStep(device, ctx);
+                StepChecks.Evaluation(output, module, stage, batches);
+                _log.LogRatio($"{stage}/loss", output.LossSum, output.Count, LogInterval.Epoch);
+                batches++;
+            }
+        }
+        finally
+        {
+            if (wasTraining) module.train();
+            state.Stage = previousStage;
+        }
+        if (batches == 0)
+            throw new InvalidOperationException($"The {(stage == "test" ? "test" : "validation")} data yielded no batches; pass data with at least one batch, or none at all.");
+
+        IReadOnlyList<LogRecord> records;
+        if (sanity)
+        {
+            // The sanity check proves ValidationStep runs; its numbers come from an untrained model and are not logged.
+            records = _log.Flush(ctx.Position, LogInterval.Epoch, $"{stage}/", write: false);
+        }
+        else
+        {
+            records = _log.Flush(ctx.Position, LogInterval.Epoch, $"{stage}/");
+            Publish(ctx, records);
+        }
+        var metrics = records.GroupBy(r => r.Name).ToDictionary(g => g.Key, g => g.Last().Value);
+        Events.ValidationEnded.Fire(new ValidationEnded(state.Step, stage, sanity, metrics), ctx);
+        if (!sanity && ctx.Optimizer?.Schedule is IMetricDrivenSchedule driven && metrics.TryGetValue(driven.Monitor, out var monitored))
+            driven.Report(monitored);
+        return metrics;
+    }
+}

@@ -1,0 +1,193 @@
+using Flint.Logging;
+using Flint.Runtime;
+using Flint.Training.Events;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Flint.Training;
+
+public sealed partial class Trainer
+{
+    /// <summary>
+    /// Trains <paramref name="module"/> on <paramref name="train"/> until a stopping rule fires, validating on
+    /// <paramref name="validation"/> when given. Any <see cref="IEnumerable{T}"/> of batches works; it is enumerated once per epoch.
+    /// </summary>
+    public FitResult Fit<TBatch>(FlintModule<TBatch> module, IEnumerable<TBatch> train, IEnumerable<TBatch>? validation = null)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(train);
+        var o = EffectiveOptions();
+        if (Options.ValidateEveryNSteps is not null && validation is null)
+            throw new ArgumentException($"ValidateEveryNSteps is {o.ValidateEveryNSteps} but no validation data was given to Fit.", nameof(validation));
+        if (o.OverfitBatches > 0)
+        {
+            train = train.Take(o.OverfitBatches).ToList(); // the same batches every epoch, and for validation too
+            validation = train;
+        }
+
+        // Setup in the order TorchSharp needs: runtime -> module on its device -> optimizer over the moved parameters.
+        var runtime = FlintRuntime.Create(o.Runtime);
+        module.to(runtime.Device);
+        module.train();
+        using var optimizer = module.ConfigureOptimizers(new OptimizerPlan(PlannedSteps(o, train), o.AccumulateGradBatches));
+        var state = new TrainerState();
+        var control = new TrainerControl();
+        var ctx = new LoopContext(state, control, _log, runtime.Device) { Optimizer = optimizer, Module = module };
+        var clock = _time.GetTimestamp();
+        state.StartClock(() => _time.GetElapsedTime(clock));
+        _history.Clear();
+        IReadOnlyDictionary<string, double> lastValidation = new Dictionary<string, double>();
+        using var nonFinite = zeros([], ScalarType.Bool, runtime.Device).DetachFromDisposeScope();
+        long trainable = module.parameters().Where(p => p.requires_grad).Sum(p => p.numel());
+
+        try
+        {
+            Events.FitStarted.Fire(new FitStarted(state.Step, o.MaxSteps, trainable), ctx);
+            if (validation is not null && o.SanityValidationBatches > 0)
+                Evaluate(module, validation, "val", o.SanityValidationBatches, sanity: true, ctx);
+
+            while (state.StopReason is null)
+            {
+                Events.EpochStarted.Fire(new EpochStarted(state.Epoch), ctx);
+                state.BatchInEpoch = 0;
+                using var batches = Limit(train, o.LimitTrainBatches).GetEnumerator();
+                bool epochExhausted = false;
+                while (!epochExhausted && state.StopReason is null)
+                {
+                    optimizer.ApplySchedule(state.Step);
+                    Events.BatchStarted.Fire(new BatchStarted(state.Step, optimizer.LearningRate()), ctx);
+                    using (NewDisposeScope())
+                    {
+                        Tensor? lossSum = null, count = null;
+                        long samples = 0, tokens = 0;
+                        int micro = 0;
+                        for (; micro < o.AccumulateGradBatches; micro++)
+                        {
+                            if (!batches.MoveNext()) { epochExhausted = true; break; }
+                            state.BatchInEpoch++;
+                            var output = module.TrainingStep(module.TransferToDevice(batches.Current, runtime.Device), ctx);
+                            StepChecks.Training(output, module, state);
+                            // One micro-batch: back-propagate the mean directly. Several: back-propagate sums, divide once below.
+                            var loss = o.AccumulateGradBatches == 1 ? output.LossSum / output.Count : output.LossSum;
+                            Events.BeforeBackward.Fire(new BeforeBackward(state.Step, micro, loss), ctx);
+                            loss.backward();
+                            lossSum = lossSum is null ? output.LossSum.detach() : lossSum + output.LossSum.detach();
+                            count = count is null ? output.Count.detach() : count + output.Count.detach();
+                            samples += output.Samples;
+                            tokens += output.Tokens;
+                        }
+                        if (micro == 0)
+                        {
+                            if (state.BatchInEpoch == 0) throw StepChecks.EmptyEpoch(state, o.LimitTrainBatches);
+                            break;
+                        }
+                        if (o.AccumulateGradBatches > 1) FlintRuntime.ScaleGradients(optimizer.Parameters, count!.reciprocal());
+                        var meanLoss = lossSum! / count!;
+                        Tensor? gradNorm = o.GradientClipNorm is { } maxNorm ? FlintRuntime.ClipGradNorm(optimizer.Parameters, maxNorm) : null;
+                        if (o.GradientClipValue is { } maxValue) FlintRuntime.ClipGradValue(optimizer.Parameters, maxValue);
+                        Events.BeforeOptimizerStep.Fire(new BeforeOptimizerStep(state.Step, gradNorm, meanLoss), ctx);
+                        bool skipped = control.SkipStepRequested;
+                        if (!skipped) optimizer.Optimizer.step();
+                        optimizer.Optimizer.zero_grad();
+                        control.ClearStepRequests();
+
+                        state.Step++;
+                        state.SamplesSeen += samples;
+                        state.TokensSeen += tokens;
+                        _log.LogRatio("train/loss", lossSum!, count!);
+                        _log.LogRatio("train/loss_epoch", lossSum!, count!, LogInterval.Epoch);
+                        nonFinite.logical_or_(meanLoss.isfinite().logical_not());
+                        Events.BatchEnded.Fire(new BatchEnded(state.Step, meanLoss, samples, tokens, skipped), ctx);
+                    }
+
+                    if (state.Step % o.LogEveryNSteps == 0) Flush(ctx, LogInterval.Step, nonFinite);
+                    if (validation is not null && (control.ValidationRequested || (o.ValidateEveryNSteps is { } every && state.Step % every == 0)))
+                        lastValidation = Evaluate(module, validation, "val", o.LimitValidationBatches, sanity: false, ctx);
+                    if (control.CheckpointRequested) SaveCheckpointNow(ctx);
+                    state.StopReason = StopRule(o, state, control);
+                }
+
+                if (o.ValidateEveryEpoch && validation is not null && epochExhausted)
+                    lastValidation = Evaluate(module, validation, "val", o.LimitValidationBatches, sanity: false, ctx);
+                Flush(ctx, LogInterval.Epoch, nonFinite);
+                Events.EpochEnded.Fire(new EpochEnded(state.Epoch, state.BatchInEpoch), ctx);
+                if (state.StopReason is null && epochExhausted)
+                {
+                    state.Epoch++;
+                    if (o.MaxEpochs is { } maxEpochs && state.Epoch >= maxEpochs) state.StopReason = $"max epochs ({maxEpochs}) reached";
+                    state.StopReason ??= StopRule(o, state, control);
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            state.StopReason = $"exception: {e.GetType().Name}: {e.Message}";
+            Events.ExceptionRaised.Fire(new ExceptionRaised(state.Step, e), ctx);
+            throw;
+        }
+        finally
+        {
+            Events.FitEnded.Fire(new FitEnded(state.Step, state.StopReason ?? "unknown"), ctx);
+        }
+        return new FitResult(state.Step, state.Epoch + 1, state.TokensSeen, state.SamplesSeen, state.Elapsed, state.StopReason!, lastValidation, _history.ToList());
+    }
+
+    TrainerOptions EffectiveOptions() => Options.FastDevRun
+        ? Options with
+        {
+            MaxSteps = 1, MaxEpochs = 1, LimitTrainBatches = 1, LimitValidationBatches = 1, SanityValidationBatches = 0,
+            AccumulateGradBatches = 1, ValidateEveryNSteps = 1, ValidateEveryEpoch = false,
+        }
+        : Options;
+
+    static string? StopRule(TrainerOptions o, TrainerState state, TrainerControl control)
+    {
+        if (control.StopRequested) return control.StopReason;
+        if (o.MaxSteps is { } maxSteps && state.Step >= maxSteps) return $"max steps ({maxSteps}) reached";
+        if (o.MaxTokens is { } maxTokens && state.TokensSeen >= maxTokens) return $"max tokens ({maxTokens}) reached";
+        if (o.MaxTime is { } maxTime && state.Elapsed >= maxTime) return $"max time ({maxTime}) reached";
+        return null;
+    }
+
+    static long? PlannedSteps<TBatch>(TrainerOptions o, IEnumerable<TBatch> train)
+    {
+        if (o.MaxSteps is { } steps) return steps;
+        if (o.MaxEpochs is not { } epochs || !train.TryGetNonEnumeratedCount(out var batches)) return null;
+        long perEpoch = o.LimitTrainBatches is { } limit ? Math.Min(limit, batches) : batches;
+        return epochs * ((perEpoch + o.AccumulateGradBatches - 1) / o.AccumulateGradBatches);
+    }
+
+    static IEnumerable<T> Limit<T>(IEnumerable<T> data, long? limit) => limit is { } n ? data.Take((int)Math.Min(n, int.MaxValue)) : data;
+
+    void Flush(LoopContext ctx, LogInterval interval, Tensor nonFinite, string? prefix = null)
+    {
+        // The loss flag is read at the same moment as the logs, so a NaN costs no extra sync and never goes unnoticed.
+        if (nonFinite.item<bool>())
+            throw new NonFiniteLossException(
+                $"The training loss became NaN or infinite at some step up to {ctx.State.Step} (checked every {Options.LogEveryNSteps} steps). " +
+                "Lower the learning rate, clip gradients (GradientClipNorm), or add NonFiniteGuard to stop at the exact step and name the parameter.");
+        var records = _log.Flush(ctx.Position, interval, prefix);
+        Publish(ctx, records);
+    }
+
+    void Publish(LoopContext ctx, IReadOnlyList<LogRecord> records)
+    {
+        if (records.Count == 0) return;
+        _history.AddRange(records);
+        Events.LogsFlushed.Fire(new LogsFlushed(ctx.State.Step, records), ctx);
+    }
+
+    void SaveCheckpointNow(LoopContext ctx)
+    {
+        ctx.Control.ClearCheckpointRequest();
+        if (Checkpointer is null || Options.FastDevRun) return;
+        var path = Checkpointer(ctx);
+        Events.CheckpointSaved.Fire(new CheckpointSaved(ctx.State.Step, path), ctx);
+    }
+
+    /// <summary>
+    /// Writes a checkpoint when a handler requests one and returns its folder; set by the checkpointing feature.
+    /// Null means checkpoint requests are ignored.
+    /// </summary>
+    public Func<LoopContext, string>? Checkpointer { get; set; }
+}
