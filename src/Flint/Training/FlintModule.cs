@@ -12,7 +12,7 @@ namespace Flint.Training;
 /// Subclasses create their layers as fields and call <c>RegisterComponents()</c> at the end of their constructor.
 /// </summary>
 /// <typeparam name="TBatch">What the data yields per step.</typeparam>
-public abstract class FlintModule<TBatch>(string name) : nn.Module(name)
+public abstract class FlintModule<TBatch>(string name) : nn.Module(name), IFlopsCounted
 {
     /// <summary>The training loss of one (micro-)batch as a sum and a count. Log extra values with <c>ctx.Log</c>.</summary>
     public abstract StepOutput TrainingStep(TBatch batch, LoopContext ctx);

@@ -37,6 +37,7 @@ public sealed partial class Trainer
         state.StartClock(() => _time.GetElapsedTime(clock));
         _history.Clear();
         IReadOnlyDictionary<string, double> lastValidation = new Dictionary<string, double>();
+        long validatedAt = -1;
         using var nonFinite = zeros([], ScalarType.Bool, runtime.Device).DetachFromDisposeScope();
         long trainable = module.parameters().Where(p => p.requires_grad).Sum(p => p.numel());
 
@@ -94,21 +95,33 @@ public sealed partial class Trainer
                         state.Step++;
                         state.SamplesSeen += samples;
                         state.TokensSeen += tokens;
-                        _log.LogRatio("train/loss", lossSum!, count!);
-                        _log.LogRatio("train/loss_epoch", lossSum!, count!, LogInterval.Epoch);
-                        nonFinite.logical_or_(meanLoss.isfinite().logical_not());
+                        if (!skipped) // a step a handler refused (e.g. NonFiniteGuard) neither counts in the loss nor trips the NaN check
+                        {
+                            _log.LogRatio("train/loss", lossSum!, count!);
+                            _log.LogRatio("train/loss_epoch", lossSum!, count!, LogInterval.Epoch);
+                            nonFinite.logical_or_(meanLoss.isfinite().logical_not());
+                        }
                         Events.BatchEnded.Fire(new BatchEnded(state.Step, meanLoss, samples, tokens, skipped), ctx);
                     }
 
                     if (state.Step % o.LogEveryNSteps == 0) Flush(ctx, LogInterval.Step, nonFinite);
                     if (validation is not null && (control.ValidationRequested || (o.ValidateEveryNSteps is { } every && state.Step % every == 0)))
+                    {
+                        control.ClearValidationRequest();
                         lastValidation = Evaluate(module, validation, "val", o.LimitValidationBatches, sanity: false, ctx);
+                        validatedAt = state.Step;
+                    }
                     if (control.CheckpointRequested) SaveCheckpointNow(ctx);
                     state.StopReason = StopRule(o, state, control);
                 }
 
-                if (o.ValidateEveryEpoch && validation is not null && epochExhausted)
+                // At an epoch end, and once more when a budget ends training mid-epoch, so a fit always ends with fresh metrics.
+                bool validationOn = o.ValidateEveryEpoch || o.ValidateEveryNSteps is not null;
+                if (validation is not null && validationOn && validatedAt != state.Step && (epochExhausted ? o.ValidateEveryEpoch : state.StopReason is not null))
+                {
                     lastValidation = Evaluate(module, validation, "val", o.LimitValidationBatches, sanity: false, ctx);
+                    validatedAt = state.Step;
+                }
                 Flush(ctx, LogInterval.Epoch, nonFinite);
                 Events.EpochEnded.Fire(new EpochEnded(state.Epoch, state.BatchInEpoch), ctx);
                 if (state.StopReason is null && epochExhausted)
