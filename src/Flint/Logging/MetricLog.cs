@@ -53,6 +53,8 @@ public sealed class MetricLog : IDisposable
     /// </summary>
     public IReadOnlyList<LogRecord> Flush(LogPosition at, LogInterval interval, string? prefix = null, bool write = true)
     {
+        // In-place ops return new tensor wrappers; without a scope, each reset would leave some behind.
+        using var scope = NewDisposeScope();
         bool all = interval == LogInterval.Epoch;
         var due = _entries.Where(e => (all || e.Value.When == LogInterval.Step) && (prefix is null || e.Key.StartsWith(prefix, StringComparison.Ordinal)))
             .Select(e => e.Value).Where(a => a.HasData).ToList();

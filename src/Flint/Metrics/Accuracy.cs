@@ -31,6 +31,7 @@ public sealed class Accuracy : IMetric, IDisposable
     /// <inheritdoc />
     public void Reset()
     {
+        using var scope = NewDisposeScope();
         _correct?.zero_();
         _total?.zero_();
     }

@@ -38,6 +38,7 @@ public sealed class ConfusionMatrix : IMetric, IDisposable
     {
         var m = new long[NumClasses, NumClasses];
         if (_counts is null) return m;
+        using var scope = NewDisposeScope();
         var flat = _counts.cpu().data<long>().ToArray();
         for (int t = 0; t < NumClasses; t++)
             for (int p = 0; p < NumClasses; p++) m[t, p] = flat[t * NumClasses + p];
@@ -80,7 +81,11 @@ public sealed class ConfusionMatrix : IMetric, IDisposable
     }
 
     /// <inheritdoc />
-    public void Reset() => _counts?.zero_();
+    public void Reset()
+    {
+        using var scope = NewDisposeScope();
+        _counts?.zero_();
+    }
 
     /// <inheritdoc />
     public void Dispose() => _counts?.Dispose();

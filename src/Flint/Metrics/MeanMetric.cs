@@ -40,6 +40,7 @@ public sealed class MeanMetric : IMetric, IDisposable
     /// <inheritdoc />
     public void Reset()
     {
+        using var scope = NewDisposeScope();
         _sum?.zero_();
         _weight?.zero_();
     }

@@ -31,6 +31,7 @@ public sealed class Perplexity : IMetric, IDisposable
     /// <inheritdoc />
     public void Reset()
     {
+        using var scope = NewDisposeScope();
         _sum?.zero_();
         _count?.zero_();
     }

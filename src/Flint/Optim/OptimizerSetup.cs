@@ -41,10 +41,11 @@ public sealed class OptimizerSetup : IDisposable
     public double BaseLearningRate { get; }
 
     /// <summary>Sets each group's LR (and momentum, for cycling schedules) for optimizer step <paramref name="step"/>. Host-only: no tensor work.</summary>
-    public void ApplySchedule(long step)
+    public void ApplySchedule(long step) => ApplyMultiplier(Schedule.Multiplier(step), Schedule.Momentum(step));
+
+    /// <summary>Sets each group's LR to base × group scale × <paramref name="multiplier"/> (used by the LR finder's sweep).</summary>
+    public void ApplyMultiplier(double multiplier, double? momentum = null)
     {
-        double multiplier = Schedule.Multiplier(step);
-        double? momentum = Schedule.Momentum(step);
         for (int i = 0; i < _groups.Length; i++)
         {
             _groups[i].LearningRate = _baseLrs[i] * multiplier;

@@ -55,16 +55,20 @@ public sealed partial class Trainer
                 bool epochExhausted = false;
                 while (!epochExhausted && state.StopReason is null)
                 {
+                    if (!batches.MoveNext())
+                    {
+                        if (state.BatchInEpoch == 0) throw StepChecks.EmptyEpoch(state, o.LimitTrainBatches);
+                        epochExhausted = true;
+                        break;
+                    }
                     optimizer.ApplySchedule(state.Step);
                     Events.BatchStarted.Fire(new BatchStarted(state.Step, optimizer.LearningRate()), ctx);
                     using (NewDisposeScope())
                     {
                         Tensor? lossSum = null, count = null;
                         long samples = 0, tokens = 0;
-                        int micro = 0;
-                        for (; micro < o.AccumulateGradBatches; micro++)
+                        for (int micro = 0; ; micro++)
                         {
-                            if (!batches.MoveNext()) { epochExhausted = true; break; }
                             state.BatchInEpoch++;
                             var output = module.TrainingStep(module.TransferToDevice(batches.Current, runtime.Device), ctx);
                             StepChecks.Training(output, module, state);
@@ -76,11 +80,9 @@ public sealed partial class Trainer
                             count = count is null ? output.Count.detach() : count + output.Count.detach();
                             samples += output.Samples;
                             tokens += output.Tokens;
-                        }
-                        if (micro == 0)
-                        {
-                            if (state.BatchInEpoch == 0) throw StepChecks.EmptyEpoch(state, o.LimitTrainBatches);
-                            break;
+                            if (micro + 1 == o.AccumulateGradBatches) break;
+                            // An epoch that ends mid-window steps on the micro-batches it has: Σsum/Σcount stays exact.
+                            if (!batches.MoveNext()) { epochExhausted = true; break; }
                         }
                         if (o.AccumulateGradBatches > 1) FlintRuntime.ScaleGradients(optimizer.Parameters, count!.reciprocal());
                         var meanLoss = lossSum! / count!;
