@@ -16,7 +16,7 @@ public static class LrFinder
     {
         options ??= new LrFinderOptions();
         options.Validate();
-        var runtime = FlintRuntime.Create(runtimeOptions);
+        var runtime = FlintRuntime.Create(runtimeOptions, reseed: false);
         module.to(runtime.Device);
         Dictionary<string, Tensor> snapshot;
         using (NewDisposeScope())

@@ -24,8 +24,8 @@ public sealed class FlintRuntime
     /// <summary>The resolved device.</summary>
     public Device Device { get; }
 
-    /// <summary>Loads libtorch, resolves the device, sets threads and determinism, and seeds every generator.</summary>
-    public static FlintRuntime Create(RuntimeOptions? options = null)
+    /// <summary>Loads libtorch, resolves the device, sets threads and determinism, and (unless <paramref name="reseed"/> is false) seeds every generator.</summary>
+    public static FlintRuntime Create(RuntimeOptions? options = null, bool reseed = true)
     {
         options ??= new RuntimeOptions();
         TorchNative.EnsureLoaded();
@@ -43,7 +43,7 @@ public sealed class FlintRuntime
             torch.set_num_threads(torch.get_num_threads());
             if (device.type == DeviceType.CUDA) torch.backends.cudnn.allow_tf32 = false;
         }
-        runtime.Seed(options.Seed);
+        if (reseed) runtime.Seed(options.Seed);
         return runtime;
     }
 

@@ -22,7 +22,7 @@ public sealed partial class Trainer
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(data);
-        var runtime = FlintRuntime.Create(Options.Runtime);
+        var runtime = FlintRuntime.Create(Options.Runtime, reseed: false); // evaluating must not disturb the caller's RNG
         module.to(runtime.Device);
         var ctx = new LoopContext(new TrainerState { Stage = "predict" }, new TrainerControl(), _log, runtime.Device) { Module = module };
         var predictions = new List<Tensor>();
@@ -49,7 +49,7 @@ public sealed partial class Trainer
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(data, stage == "val" ? "validation data" : "test data");
-        var runtime = FlintRuntime.Create(Options.Runtime);
+        var runtime = FlintRuntime.Create(Options.Runtime, reseed: false); // evaluating must not disturb the caller's RNG
         module.to(runtime.Device);
         var ctx = new LoopContext(new TrainerState(), new TrainerControl(), _log, runtime.Device) { Module = module };
         return Evaluate(module, data, stage, Options.LimitValidationBatches, sanity: false, ctx);

@@ -8,7 +8,7 @@ public sealed record InverseSqrtSchedule(long WarmupSteps) : ILrSchedule
     public double Multiplier(long step)
     {
         if (WarmupSteps <= 0) throw new ArgumentOutOfRangeException(nameof(WarmupSteps), WarmupSteps, "Inverse-sqrt needs positive warmup steps.");
-        return step < WarmupSteps ? Warmup.Factor(step, WarmupSteps) : Math.Sqrt(WarmupSteps / (double)(step + 1));
+        return step < WarmupSteps ? Warmup.Factor(step, WarmupSteps) : Math.Sqrt(WarmupSteps / (double)Math.Max(step, WarmupSteps));
     }
 
     /// <inheritdoc />
