@@ -1,6 +1,6 @@
 using Flint.Benchmarks;
 
-IBenchmark[] benchmarks = [new GemmBenchmark()];
+IBenchmark[] benchmarks = [new GemmBenchmark(), new OverheadBenchmark()];
 
 var name = args.FirstOrDefault();
 var chosen = benchmarks.FirstOrDefault(b => b.Name == name);
