@@ -24,6 +24,9 @@ public sealed class FlintRuntime
     /// <summary>The resolved device.</summary>
     public Device Device { get; }
 
+    /// <summary>The process group (a single process unless configured).</summary>
+    public IDistributedContext Distributed => Options.DistributedOrDefault;
+
     /// <summary>Loads libtorch, resolves the device, sets threads and determinism, and (unless <paramref name="reseed"/> is false) seeds every generator.</summary>
     public static FlintRuntime Create(RuntimeOptions? options = null, bool reseed = true)
     {

@@ -29,7 +29,8 @@ public sealed partial class Trainer
         var runtime = FlintRuntime.Create(o.Runtime);
         module.to(runtime.Device);
         module.train();
-        using var optimizer = module.ConfigureOptimizers(new OptimizerPlan(PlannedSteps(o, train), o.AccumulateGradBatches));
+        var planned = PlannedSteps(o, train);
+        using var optimizer = module.ConfigureOptimizers(new OptimizerPlan(planned, o.AccumulateGradBatches));
         var state = new TrainerState();
         var control = new TrainerControl();
         var ctx = new LoopContext(state, control, _log, runtime.Device) { Optimizer = optimizer, Module = module };
@@ -43,7 +44,7 @@ public sealed partial class Trainer
 
         try
         {
-            Events.FitStarted.Fire(new FitStarted(state.Step, o.MaxSteps, trainable), ctx);
+            Events.FitStarted.Fire(new FitStarted(state.Step, planned, trainable), ctx);
             if (validation is not null && o.SanityValidationBatches > 0)
                 Evaluate(module, validation, "val", o.SanityValidationBatches, sanity: true, ctx);
 
@@ -85,6 +86,7 @@ public sealed partial class Trainer
                             if (!batches.MoveNext()) { epochExhausted = true; break; }
                         }
                         if (o.AccumulateGradBatches > 1) FlintRuntime.ScaleGradients(optimizer.Parameters, count!.reciprocal());
+                        runtime.Distributed.AllReduceGradients(optimizer.Parameters);
                         var meanLoss = lossSum! / count!;
                         Tensor? gradNorm = o.GradientClipNorm is { } maxNorm ? FlintRuntime.ClipGradNorm(optimizer.Parameters, maxNorm) : null;
                         if (o.GradientClipValue is { } maxValue) FlintRuntime.ClipGradValue(optimizer.Parameters, maxValue);

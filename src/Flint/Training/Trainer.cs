@@ -30,7 +30,8 @@ public sealed partial class Trainer : IDisposable
         _time = time ?? TimeProvider.System;
         if (options.ProgressBar && !options.FastDevRun) Add(new ProgressDisplay());
         foreach (var callback in callbacks ?? []) Add(callback);
-        if (!options.FastDevRun)
+        // Only the leader writes: other ranks would log the same run again.
+        if (!options.FastDevRun && options.Runtime.DistributedOrDefault.IsLeader)
             foreach (var sink in sinks ?? []) _log.AddSink(sink);
     }
 
@@ -78,6 +79,7 @@ public sealed partial class Trainer : IDisposable
         Line(3, $"for each of {o.AccumulateGradBatches} micro-batch(es): TransferToDevice -> TrainingStep -> BeforeBackward -> backward");
         Event(4, nameof(BeforeBackward));
         if (o.AccumulateGradBatches > 1) Line(3, "scale gradients by 1/Σcount (exact mean over the window)");
+        if (o.Runtime.DistributedOrDefault.WorldSize > 1) Line(3, $"all-reduce gradients over {o.Runtime.DistributedOrDefault.WorldSize} processes");
         if (o.GradientClipNorm is { } norm) Line(3, $"clip gradient norm to {norm}");
         if (o.GradientClipValue is { } value) Line(3, $"clip gradient values to ±{value}");
         Event(3, nameof(BeforeOptimizerStep));

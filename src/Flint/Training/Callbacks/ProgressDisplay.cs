@@ -10,12 +10,17 @@ namespace Flint.Training.Callbacks;
 /// Shows step, loss, LR, tokens/s and ETA: a live Spectre.Console bar on a terminal, one plain line per log flush when
 /// output is redirected (CI logs, files). It only reads values the logger already reduced, so it adds no device sync.
 /// </summary>
-public sealed class ProgressDisplay(IAnsiConsole? console = null, bool? live = null) : Callback, ILogSink
+/// <param name="console">Where the live bar renders (default: the terminal).</param>
+/// <param name="live">Force the live bar on or off (default: on when output is an interactive terminal).</param>
+/// <param name="plain">Where plain lines go when not live (default: standard output); never wrapped.</param>
+public sealed class ProgressDisplay(IAnsiConsole? console = null, bool? live = null, TextWriter? plain = null) : Callback, ILogSink
 {
     readonly IAnsiConsole _console = console ?? AnsiConsole.Console;
+    readonly TextWriter _plain = plain ?? Console.Out;
     readonly bool _live = live ?? (!Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive);
     readonly Stopwatch _watch = new();
     volatile string _summary = "starting";
+    volatile string _validation = "";
     long _step, _startStep;
     long? _maxSteps;
     Task? _renderer;
@@ -42,21 +47,25 @@ public sealed class ProgressDisplay(IAnsiConsole? console = null, bool? live = n
             if (latest.TryGetValue(key, out var v)) parts.Add($"{label} {v.ToString(format, CultureInfo.InvariantCulture)}");
         }
         Part("train/loss", "loss", "F4");
-        Part("val/loss", "val_loss", "F4");
         Part("lr", "lr", "0.00e0");
         Part("throughput/tokens_per_s", "tok/s", "N0");
-        if (parts.Count == 0) return;
-        _summary = string.Join(" | ", parts);
-        if (!_live) _console.WriteLine($"step {records[0].Step}{Total()} | {_summary} | {Eta(records[0].Step)}");
+        var validation = latest.Where(kv => kv.Key.StartsWith("val/", StringComparison.Ordinal))
+            .Select(kv => $"{kv.Key} {kv.Value.ToString("F4", CultureInfo.InvariantCulture)}").ToList();
+        if (validation.Count > 0) _validation = string.Join(", ", validation);
+        if (parts.Count > 0) _summary = string.Join(" | ", parts);
+        if (_live) return;
+        var step = records[0].Step;
+        if (parts.Count > 0) _plain.WriteLine($"step {step}{Total()} | {_summary} | {Eta(step)}");
+        if (validation.Count > 0) _plain.WriteLine($"step {step}{Total()} | validation: {_validation}");
     }
 
     void Start(FitStarted e)
     {
-        _maxSteps = e.MaxSteps;
+        _maxSteps = e.PlannedSteps;
         _startStep = _step = e.StartStep;
         _done = false;
         _watch.Restart();
-        _console.WriteLine($"Training {e.TrainableParameters:N0} parameters{(e.MaxSteps is { } m ? $" for {m:N0} steps" : "")}.");
+        Say($"Training {e.TrainableParameters:N0} parameters{(e.PlannedSteps is { } m ? $" for {m:N0} steps" : "")}.");
         if (!_live) return;
         _renderer = Task.Run(() => _console.Progress().AutoClear(false).HideCompleted(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
@@ -77,7 +86,7 @@ public sealed class ProgressDisplay(IAnsiConsole? console = null, bool? live = n
     {
         var step = Interlocked.Read(ref _step);
         task.Value = _maxSteps is null ? 0 : step;
-        task.Description = Markup.Escape($"step {step}{Total()} | {_summary}");
+        task.Description = Markup.Escape($"step {step}{Total()} | {_summary}{(_validation.Length > 0 ? " | " + _validation : "")}");
     }
 
     void Stop(FitEnded e)
@@ -85,7 +94,13 @@ public sealed class ProgressDisplay(IAnsiConsole? console = null, bool? live = n
         _done = true;
         _renderer?.Wait();
         _renderer = null;
-        _console.WriteLine($"Stopped at step {e.Step}: {e.Reason} ({_watch.Elapsed:hh\\:mm\\:ss}). {_summary}");
+        Say($"Stopped at step {e.Step}: {e.Reason} ({_watch.Elapsed:hh\\:mm\\:ss}). {_summary}{(_validation.Length > 0 ? " | " + _validation : "")}");
+    }
+
+    void Say(string line)
+    {
+        if (_live) _console.WriteLine(line);
+        else _plain.WriteLine(line);
     }
 
     string Total() => _maxSteps is { } m ? $"/{m}" : "";

@@ -8,9 +8,9 @@ namespace Flint.Training.Events;
 
 /// <summary>Fit is about to start (after the model, optimizer and data were set up).</summary>
 /// <param name="StartStep">0, or the step a resumed run continues from.</param>
-/// <param name="MaxSteps">The step budget if known.</param>
+/// <param name="PlannedSteps">The step budget if known (MaxSteps, or epochs × batches when the data has a count).</param>
 /// <param name="TrainableParameters">Number of trainable parameters.</param>
-public readonly record struct FitStarted(long StartStep, long? MaxSteps, long TrainableParameters) : IEventArgs
+public readonly record struct FitStarted(long StartStep, long? PlannedSteps, long TrainableParameters) : IEventArgs
 {
     /// <inheritdoc />
     public long Index => StartStep;

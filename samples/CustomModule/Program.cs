@@ -1,0 +1,4 @@
+using Samples.CustomModule;
+
+var result = Sample.Run();
+Console.WriteLine($"{result.Steps} steps, {result.StopReason}; val/accuracy = {result.LastValidation["val/accuracy"]:P1}");

@@ -1,0 +1,21 @@
+namespace Flint.Tests.Samples;
+
+public sealed class SampleTests
+{
+    [Fact]
+    public void The_custom_module_sample_learns_the_spirals()
+    {
+        using var folder = TestPaths.NewTempFolder();
+        var result = global::Samples.CustomModule.Sample.Run(maxEpochs: 40, csvPath: folder.File("metrics.csv"), progress: false);
+        Assert.True(result.LastValidation["val/accuracy"] > 0.9, $"val/accuracy {result.LastValidation["val/accuracy"]}");
+        Assert.Contains(File.ReadLines(folder.File("metrics.csv")), l => l.Contains(",val/accuracy,", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_custom_loop_sample_drives_the_error_down()
+    {
+        var mse = global::Samples.CustomLoop.Sample.Run().Where(r => r.Name == "train/mse").ToList();
+        Assert.Equal(6, mse.Count);
+        Assert.True(mse[^1].Value < mse[0].Value / 5, $"{mse[0].Value} -> {mse[^1].Value}");
+    }
+}
