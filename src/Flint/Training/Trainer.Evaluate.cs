@@ -31,10 +31,12 @@ public sealed partial class Trainer
         try
         {
             using var noGrad = no_grad();
-            foreach (var batch in data)
+            using var batches = data.GetEnumerator();
+            while (true)
             {
                 using var scope = NewDisposeScope();
-                var prediction = module.PredictStep(module.TransferToDevice(batch, runtime.Device), ctx);
+                if (!batches.MoveNext()) break;
+                var prediction = module.PredictStep(module.TransferToDevice(batches.Current, runtime.Device), ctx);
                 predictions.Add(prediction.detach().cpu().MoveToOuterDisposeScope());
             }
         }
@@ -69,10 +71,12 @@ public sealed partial class Trainer
         try
         {
             using var noGrad = no_grad();
-            foreach (var batch in Limit(data, limit))
+            using var batchesOf = Limit(data, limit).GetEnumerator();
+            while (true)
             {
-                using var scope = NewDisposeScope();
-                var device = module.TransferToDevice(batch, ctx.Device);
+                using var scope = NewDisposeScope(); // opened before drawing, like training
+                if (!batchesOf.MoveNext()) break;
+                var device = module.TransferToDevice(batchesOf.Current, ctx.Device);
                 var output = stage == "test" ? module.TestStep(device, ctx) : module.ValidationStep(device, ctx);
                 StepChecks.Evaluation(output, module, stage, batches);
                 _log.LogRatio($"{stage}/loss", output.LossSum, output.Count, LogInterval.Epoch);

@@ -56,16 +56,17 @@ public sealed partial class Trainer
                 bool epochExhausted = false;
                 while (!epochExhausted && state.StopReason is null)
                 {
-                    if (!batches.MoveNext())
-                    {
-                        if (state.BatchInEpoch == 0) throw StepChecks.EmptyEpoch(state, o.LimitTrainBatches);
-                        epochExhausted = true;
-                        break;
-                    }
-                    optimizer.ApplySchedule(state.Step);
-                    Events.BatchStarted.Fire(new BatchStarted(state.Step, optimizer.LearningRate()), ctx);
+                    // The scope opens before the first batch is drawn, so tensors a loader creates for this step die with it.
                     using (NewDisposeScope())
                     {
+                        if (!batches.MoveNext())
+                        {
+                            if (state.BatchInEpoch == 0) throw StepChecks.EmptyEpoch(state, o.LimitTrainBatches);
+                            epochExhausted = true;
+                            break;
+                        }
+                        optimizer.ApplySchedule(state.Step);
+                        Events.BatchStarted.Fire(new BatchStarted(state.Step, optimizer.LearningRate()), ctx);
                         Tensor? lossSum = null, count = null;
                         long samples = 0, tokens = 0;
                         for (int micro = 0; ; micro++)
