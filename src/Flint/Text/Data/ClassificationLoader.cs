@@ -1,0 +1,115 @@
+using System.Collections;
+using Flint.Runtime;
+using Flint.Text.Tokenizers;
+using static TorchSharp.torch;
+
+namespace Flint.Text.Data;
+
+/// <summary>
+/// Tokenizes labelled examples once (in parallel), then yields dynamically padded batches: each batch is padded only to
+/// its own longest row. Each enumeration is one epoch with an order that depends only on (seed, epoch).
+/// </summary>
+public sealed class ClassificationLoader : IEnumerable<ClassificationBatch>
+{
+    readonly int[][] _ids;
+    readonly int[] _labels;
+    readonly ClassificationLoaderOptions _o;
+    readonly int _pad;
+    int _epoch;
+
+    /// <summary>Tokenizes <paramref name="examples"/> with <paramref name="tokenizer"/>; labels map through <paramref name="labels"/> (unknown labels are errors).</summary>
+    public ClassificationLoader(IReadOnlyList<LabeledExample> examples, ITokenizer tokenizer, LabelMap labels, ClassificationLoaderOptions options)
+    {
+        options.Validate();
+        if (examples.Count == 0) throw new ArgumentException("There are no examples to load.", nameof(examples));
+        _o = options;
+        _pad = tokenizer.Specials.PadOrFallback;
+        _labels = examples.Select(labels.IdOf).ToArray();
+        _ids = new int[examples.Count][];
+        int room = options.MaxLength - (options.PrependToken is null ? 0 : 1) - (options.AppendToken is null ? 0 : 1);
+        Parallel.For(0, examples.Count, i =>
+        {
+            var ids = tokenizer.Encode(examples[i].Text);
+            if (ids.Length > room) ids = ids[..room];
+            IEnumerable<int> all = ids;
+            if (options.PrependToken is { } first) all = all.Prepend(first);
+            if (options.AppendToken is { } last) all = all.Append(last);
+            _ids[i] = [.. all];
+        });
+        Labels = labels;
+    }
+
+    /// <summary>The label map.</summary>
+    public LabelMap Labels { get; }
+
+    /// <summary>Examples.</summary>
+    public int Count => _ids.Length;
+
+    /// <summary>Batches per epoch (the last may be smaller).</summary>
+    public int BatchesPerEpoch => (Count + _o.BatchSize - 1) / _o.BatchSize;
+
+    /// <summary>Padding tokens per real token over an epoch's batches (what bucketing reduces).</summary>
+    public double PaddingRatio(int epoch = 0)
+    {
+        long real = 0, padded = 0;
+        foreach (var batch in Order(epoch))
+        {
+            int longest = batch.Max(i => _ids[i].Length);
+            real += batch.Sum(i => _ids[i].Length);
+            padded += (long)longest * batch.Length;
+        }
+        return (padded - real) / (double)real;
+    }
+
+    /// <inheritdoc />
+    public IEnumerator<ClassificationBatch> GetEnumerator()
+    {
+        int epoch = _epoch++;
+        foreach (var batch in Order(epoch)) yield return Collate(batch);
+    }
+
+    ClassificationBatch Collate(int[] rows)
+    {
+        int longest = rows.Max(i => _ids[i].Length);
+        var input = new long[rows.Length * longest];
+        var mask = new long[rows.Length * longest];
+        var labels = new long[rows.Length];
+        var lengths = new long[rows.Length];
+        for (int r = 0; r < rows.Length; r++)
+        {
+            var ids = _ids[rows[r]];
+            for (int t = 0; t < longest; t++)
+            {
+                input[r * longest + t] = t < ids.Length ? ids[t] : _pad;
+                mask[r * longest + t] = t < ids.Length ? 1 : 0;
+            }
+            labels[r] = _labels[rows[r]];
+            lengths[r] = ids.Length;
+        }
+        return new ClassificationBatch(tensor(input, [rows.Length, longest]), tensor(mask, [rows.Length, longest]), tensor(labels), tensor(lengths));
+    }
+
+    List<int[]> Order(int epoch)
+    {
+        var indices = Enumerable.Range(0, Count).ToArray();
+        var random = Seeds.Random(_o.Seed, epoch, "classification-loader");
+        if (_o.Shuffle) random.Shuffle(indices);
+        if (_o.BucketByLength)
+        {
+            // Sort within windows of 50 batches, so batches hold similar lengths but epochs still differ.
+            int window = _o.BatchSize * 50;
+            for (int s = 0; s < indices.Length; s += window)
+                Array.Sort(indices, s, Math.Min(window, indices.Length - s), Comparer<int>.Create((a, b) => _ids[a].Length.CompareTo(_ids[b].Length)));
+        }
+        var batches = indices.Chunk(_o.BatchSize).ToList();
+        if (_o.BucketByLength && _o.Shuffle)
+        {
+            var shuffled = batches.ToArray();
+            random.Shuffle(shuffled);
+            batches = [.. shuffled];
+        }
+        return batches;
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+}

@@ -1,0 +1,8 @@
+using Flint.Text.Corpus;
+
+namespace Flint.Text.Shards;
+
+/// <summary>What <see cref="TokenizeJob.Run"/> wrote, and what it found while reading (invalid UTF-8 places).</summary>
+/// <param name="Meta">The dataset header.</param>
+/// <param name="Report">Sizes and replacements.</param>
+public sealed record TokenizeResult(TokenDatasetMeta Meta, CorpusReport Report);

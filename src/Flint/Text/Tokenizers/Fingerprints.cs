@@ -1,0 +1,21 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Flint.Text.Tokenizers;
+
+/// <summary>SHA-256 over the parts that determine a tokenizer's ids.</summary>
+internal static class Fingerprints
+{
+    public static string Of(params string[] parts)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var part in parts)
+        {
+            sha.AppendData(Encoding.UTF8.GetBytes(part));
+            sha.AppendData([0]);
+        }
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    public static string OfFile(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
+}
