@@ -17,6 +17,8 @@ public static class Program
             new HelpOption(),
             new VersionOption { Action = new PrintFlintVersion() },
             DoctorCommand.Create(),
+            TokenizeCommand.Create(),
+            TrainTokenizerCommand.Create(),
         };
         return root;
     }

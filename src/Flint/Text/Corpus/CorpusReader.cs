@@ -9,9 +9,9 @@ namespace Flint.Text.Corpus;
 /// </summary>
 public static class CorpusReader
 {
-    static readonly string[] FolderExtensions = [".txt", ".jsonl", ".tokens", ".md"];
+    static readonly string[] FolderExtensions = [".txt", ".jsonl", ".tokens"];
 
-    /// <summary>Expands files, folders (recursively: .txt, .jsonl, .tokens, .md) and globs (<c>*</c>, <c>?</c> in the last part) into a sorted file list.</summary>
+    /// <summary>Expands files, folders (recursively: .txt, .jsonl, .tokens) and globs (<c>*</c>, <c>?</c> in the last part) into a sorted file list.</summary>
     public static IReadOnlyList<string> ExpandInputs(IEnumerable<string> inputs)
     {
         var files = new List<string>();
@@ -22,7 +22,7 @@ public static class CorpusReader
             {
                 var found = Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories)
                     .Where(f => FolderExtensions.Contains(Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal).ToList();
-                if (found.Count == 0) throw new CorpusException($"{input}: the folder holds no .txt, .jsonl, .tokens or .md files.");
+                if (found.Count == 0) throw new CorpusException($"{input}: the folder holds no .txt, .jsonl or .tokens files.");
                 files.AddRange(found);
             }
             else if (input.IndexOfAny(['*', '?']) >= 0)

@@ -17,9 +17,8 @@ internal static class Utf8Lines
         {
             report.BytesRead += read;
             int start = 0;
-            for (int i = 0; i < read; i++)
+            for (int i; (i = Array.IndexOf(buffer, (byte)'\n', start, read - start)) >= 0;) // vectorised search
             {
-                if (buffer[i] != (byte)'\n') continue;
                 ReadOnlySpan<byte> line = buffer.AsSpan(start, i - start);
                 if (carry.Count > 0)
                 {
