@@ -13,17 +13,21 @@ namespace Flint.Models;
 /// <param name="Heads">Attention heads per block; must divide <paramref name="Width"/>.</param>
 /// <param name="Width">Model width (embedding size).</param>
 /// <param name="Dropout">Dropout on embeddings, attention and residual branches (0 for the fastest, reproducible runs).</param>
-/// <param name="Bias">Biases in linear layers and norms (GPT-2 has them).</param>
-public sealed record GptConfig(int VocabSize, int ContextLength, int Layers, int Heads, int Width, double Dropout = 0.0, bool Bias = true)
+/// <param name="Bias">Biases in linear layers (GPT-2 has them).</param>
+/// <param name="FeedForward">Inner size of the MLP (0 means 4 × width).</param>
+public sealed record GptConfig(int VocabSize, int ContextLength, int Layers, int Heads, int Width, double Dropout = 0.0, bool Bias = true, int FeedForward = 0)
 {
     /// <summary>A few thousand parameters: for tests.</summary>
-    public static GptConfig Nano(int vocabSize = 64) => new(vocabSize, 32, 2, 2, 32);
+    public static GptConfig Nano(int vocabSize = 64) => ModelPresets.Get("nano").ToGpt(vocabSize);
 
     /// <summary>nanoGPT's CPU shakespeare-char config: 4 layers, 4 heads, width 128, context 64.</summary>
-    public static GptConfig CharSmall(int vocabSize = 65) => new(vocabSize, 64, 4, 4, 128);
+    public static GptConfig CharSmall(int vocabSize = 65) => ModelPresets.Get("char-small").ToGpt(vocabSize);
 
-    /// <summary>The benchmark/demo size: 4 layers, 4 heads, width 256, context 128.</summary>
-    public static GptConfig Small(int vocabSize) => new(vocabSize, 128, 4, 4, 256);
+    /// <summary>The demo size: 4 layers, 4 heads, width 256, context 128.</summary>
+    public static GptConfig Small(int vocabSize) => ModelPresets.Get("small").ToGpt(vocabSize);
+
+    /// <summary>The MLP's inner size.</summary>
+    public int Inner => FeedForward > 0 ? FeedForward : 4 * Width;
 
     /// <summary>Throws <see cref="ConfigException"/> naming every invalid field.</summary>
     public void Validate() => new Validation("model")
@@ -37,14 +41,38 @@ public sealed record GptConfig(int VocabSize, int ContextLength, int Layers, int
     /// <summary>Parameters, counting the tied output embedding once.</summary>
     public long ParameterCount =>
         (long)VocabSize * Width + (long)ContextLength * Width
-        + Layers * (12L * Width * Width + (Bias ? 13L * Width : 4L * Width))
-        + (Bias ? 2L : 1L) * Width;
+        + Layers * (4L * Width * Width + 2L * Width * Inner + (Bias ? 5L * Width + Inner + 4L * Width : 4L * Width))
+        + 2L * Width;
 
-    /// <summary>
-    /// Training FLOPs per token at full context: 6 per weight (forward 2, backward 4) over the non-position parameters,
-    /// plus attention's 12·L·width·T (PaLM appendix B, as nanoGPT's estimate_mfu).
-    /// </summary>
+    /// <summary>Training FLOPs per token at full context: 6 per non-position weight, plus attention's 12·L·width·T (PaLM appendix B).</summary>
     public double FlopsPerToken => 6.0 * (ParameterCount - (long)ContextLength * Width) + 12.0 * Layers * Width * ContextLength;
+}
+
+/// <summary>Cached keys and values of every layer, for incremental decoding.</summary>
+public sealed class KvCache : IDisposable
+{
+    internal readonly List<(Tensor K, Tensor V)?> Layers;
+
+    /// <summary>An empty cache for <paramref name="layers"/> layers.</summary>
+    public KvCache(int layers) => Layers = Enumerable.Repeat<(Tensor, Tensor)?>(null, layers).ToList();
+
+    /// <summary>Positions cached so far.</summary>
+    public long Length => Layers[0] is { } kv ? kv.K.shape[2] : 0;
+
+    internal (Tensor K, Tensor V) Append(int layer, Tensor k, Tensor v)
+    {
+        var (newK, newV) = Layers[layer] is { } old ? (cat([old.K, k], 2), cat([old.V, v], 2)) : (k, v);
+        Layers[layer]?.K.Dispose();
+        Layers[layer]?.V.Dispose();
+        Layers[layer] = (newK.DetachFromDisposeScope(), newV.DetachFromDisposeScope());
+        return Layers[layer]!.Value;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var kv in Layers) { kv?.K.Dispose(); kv?.V.Dispose(); }
+    }
 }
 
 /// <summary>Multi-head causal self-attention with one fused QKV projection (fewer, larger matmuls) and libtorch's fused SDPA kernel.</summary>
@@ -67,18 +95,28 @@ public sealed class CausalSelfAttention : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>(B, T, C) → (B, T, C), each position attending to itself and earlier positions only.</summary>
-    public override Tensor forward(Tensor x)
+    public override Tensor forward(Tensor x) => Attend(x, null, 0);
+
+    internal Tensor Attend(Tensor x, KvCache? cache, int layer)
     {
         var (b, t, c) = (x.shape[0], x.shape[1], x.shape[2]);
         var qkv = c_attn.call(x).view(b, t, 3, _heads, c / _heads).permute(2, 0, 3, 1, 4); // (3, B, H, T, D)
         var (q, k, v) = (qkv[0], qkv[1], qkv[2]);
-        var y = F.scaled_dot_product_attention(q, k, v, p: training ? _dropout : 0.0, is_casual: true); // (B, H, T, D)
+        bool causal = true;
+        if (cache is not null)
+        {
+            bool first = cache.Layers[layer] is null;
+            (k, v) = cache.Append(layer, k.contiguous(), v.contiguous());
+            causal = first; // a single new query may see every cached position; a prompt needs the causal mask
+            if (!first && t > 1) throw new ArgumentException("With a non-empty cache, feed one token at a time.");
+        }
+        var y = F.scaled_dot_product_attention(q, k, v, p: training ? _dropout : 0.0, is_casual: causal); // (B, H, T, D)
         y = y.transpose(1, 2).contiguous().view(b, t, c);
         return resid_dropout.call(c_proj.call(y));
     }
 }
 
-/// <summary>The position-wise feed-forward network: width → 4·width → width with GELU.</summary>
+/// <summary>The position-wise feed-forward network: width → inner → width with GELU.</summary>
 public sealed class GptMlp : nn.Module<Tensor, Tensor>
 {
     readonly Linear c_fc, c_proj;
@@ -88,9 +126,9 @@ public sealed class GptMlp : nn.Module<Tensor, Tensor>
     /// <summary>Creates the layer.</summary>
     public GptMlp(GptConfig config) : base("mlp")
     {
-        c_fc = nn.Linear(config.Width, 4 * config.Width, hasBias: config.Bias);
+        c_fc = nn.Linear(config.Width, config.Inner, hasBias: config.Bias);
         gelu = nn.GELU();
-        c_proj = nn.Linear(4 * config.Width, config.Width, hasBias: config.Bias);
+        c_proj = nn.Linear(config.Inner, config.Width, hasBias: config.Bias);
         dropout = nn.Dropout(config.Dropout);
         RegisterComponents();
     }
@@ -117,9 +155,13 @@ public sealed class GptBlock : nn.Module<Tensor, Tensor>
     }
 
     /// <inheritdoc />
-    public override Tensor forward(Tensor x)
+    public override Tensor forward(Tensor x) => Step(x, null, 0);
+
+    internal Tensor Step(Tensor x, KvCache? cache, int layer)
     {
-        x = x + attn.call(ln_1.call(x));
+        // Through call() when uncached, so forward hooks (adapters) on attn run; the cached path reaches into Attend.
+        var attended = cache is null ? attn.call(ln_1.call(x)) : attn.Attend(ln_1.call(x), cache, layer);
+        x = x + attended;
         return x + mlp.call(ln_2.call(x));
     }
 }
@@ -147,20 +189,23 @@ public sealed class GptBody : nn.Module<Tensor, Tensor>
     public Parameter TokenEmbedding => wte.weight!;
 
     /// <summary>(B, T) token ids → (B, T, C) hidden states.</summary>
-    public override Tensor forward(Tensor idx)
+    public override Tensor forward(Tensor idx) => Run(idx, null);
+
+    internal Tensor Run(Tensor idx, KvCache? cache)
     {
-        var positions = arange(idx.shape[1], dtype: ScalarType.Int64, device: idx.device);
+        long start = cache?.Length ?? 0;
+        var positions = arange(start, start + idx.shape[1], dtype: ScalarType.Int64, device: idx.device);
         var x = drop.call(wte.call(idx) + wpe.call(positions)); // (B, T, C)
-        foreach (var block in h) x = block.call(x);
+        for (int i = 0; i < h.Count; i++) x = h[i].Step(x, cache, i);
         return ln_f.call(x);
     }
 }
 
 /// <summary>
-/// A GPT-2-style causal language model in one file: config, attention, MLP, block, model. The output projection is tied
-/// to the token embedding (computed as a matmul with <c>wte.weight</c>, so the parameter is registered and updated once).
+/// A GPT-2-style causal language model in one file: config, attention, MLP, block, model, generation. The output
+/// projection is tied to the token embedding (a matmul with <c>wte.weight</c>), so the parameter is updated once.
 /// </summary>
-public sealed class Gpt : nn.Module<Tensor, Tensor>
+public sealed class Gpt : nn.Module<Tensor, Tensor>, ITextEncoder
 {
     readonly GptBody transformer;
 
@@ -177,15 +222,79 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
     /// <summary>The shape.</summary>
     public GptConfig Config { get; }
 
-    /// <summary>The body, for heads that reuse it (classification fine-tuning).</summary>
-    public GptBody Body => transformer;
-
     /// <summary>(B, T) token ids → (B, T, V) next-token logits.</summary>
-    public override Tensor forward(Tensor idx)
+    public override Tensor forward(Tensor idx) => LmLogits(Encode(idx));
+
+    /// <inheritdoc />
+    public Tensor Encode(Tensor input, Tensor? attentionMask = null)
     {
-        if (idx.shape[1] > Config.ContextLength)
-            throw new ArgumentException($"Sequence length {idx.shape[1]} exceeds the model's context length {Config.ContextLength}.", nameof(idx));
-        return F.linear(transformer.call(idx), transformer.TokenEmbedding);
+        // Right padding never reaches a real position under a causal mask, so the attention mask is not needed here.
+        CheckLength(input.shape[1]);
+        return transformer.call(input);
+    }
+
+    /// <inheritdoc />
+    public Tensor LmLogits(Tensor hidden) => F.linear(hidden, transformer.TokenEmbedding);
+
+    /// <inheritdoc />
+    public int Width => Config.Width;
+
+    /// <inheritdoc />
+    public int VocabSize => Config.VocabSize;
+
+    /// <inheritdoc />
+    public bool IsCausal => true;
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> LayerGroups =>
+        [@"^transformer\.(wte|wpe)\.", .. Enumerable.Range(0, Config.Layers).Select(i => $@"^transformer\.h\.{i}\."), @"^transformer\.ln_f\."];
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> LoraTargets => [@"attn\.c_attn$", @"attn\.c_proj$", @"mlp\.c_fc$", @"mlp\.c_proj$"];
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> AdapterTargets => [@"attn\.c_proj$", @"mlp\.c_proj$"]; // after each sub-layer, before the residual add (Houlsby)
+
+    /// <summary>
+    /// Continues <paramref name="prompt"/> (1, T) by up to <paramref name="maxNewTokens"/> tokens with a KV cache.
+    /// Temperature 0 is greedy; <paramref name="topK"/> and <paramref name="topP"/> restrict sampling. Stops at <paramref name="eos"/>.
+    /// </summary>
+    public long[] Generate(long[] prompt, int maxNewTokens, double temperature = 1.0, int? topK = null, double? topP = null, long? eos = null,
+        long seed = 0, bool useCache = true)
+    {
+        if (prompt.Length == 0) throw new ArgumentException("The prompt needs at least one token.", nameof(prompt));
+        var device = transformer.TokenEmbedding.device;
+        var generator = new Generator((ulong)seed, device);
+        var tokens = prompt.ToList();
+        bool wasTraining = training;
+        eval();
+        try
+        {
+            using var noGrad = no_grad();
+            using var cache = useCache ? new KvCache(Config.Layers) : null;
+            for (int i = 0; i < maxNewTokens && tokens.Count < Config.ContextLength; i++)
+            {
+                using var scope = NewDisposeScope();
+                Tensor input = cache is null || cache.Length == 0
+                    ? tensor(tokens.ToArray(), device: device).unsqueeze(0)
+                    : tensor(new[] { tokens[^1] }, device: device).unsqueeze(0);
+                var logits = LmLogits(transformer.Run(input, cache))[0, -1];
+                long next = Sampling.Next(logits, temperature, topK, topP, generator);
+                tokens.Add(next);
+                if (next == eos) break;
+            }
+        }
+        finally
+        {
+            if (wasTraining) train();
+        }
+        return [.. tokens];
+    }
+
+    void CheckLength(long length)
+    {
+        if (length > Config.ContextLength)
+            throw new ArgumentException($"Sequence length {length} exceeds the model's context length {Config.ContextLength}.");
     }
 
     void Initialise()

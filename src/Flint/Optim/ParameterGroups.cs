@@ -11,14 +11,20 @@ public static class ParameterGroups
     /// embeddings: decaying them hurts, as noted by BERT, GPT-2 and fastai). With <paramref name="lrScaleOf"/>, parameters
     /// are further split by LR scale (discriminative LRs, ULMFiT): it maps a parameter name to its scale.
     /// </summary>
-    public static IReadOnlyList<ParameterGroup> WithWeightDecay(torch.nn.Module module, double weightDecay, Func<string, double>? lrScaleOf = null)
+    /// <param name="module">The module.</param>
+    /// <param name="weightDecay">Decay for weight matrices.</param>
+    /// <param name="lrScaleOf">Maps a parameter name to its LR scale.</param>
+    /// <param name="includeFrozen">Also include parameters that do not require grad now (gradual unfreezing turns them on later).</param>
+    public static IReadOnlyList<ParameterGroup> WithWeightDecay(torch.nn.Module module, double weightDecay, Func<string, double>? lrScaleOf = null, bool includeFrozen = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(weightDecay);
         var noDecay = NoDecayNames(module);
         var groups = new Dictionary<(bool Decay, double Scale), List<(string, Parameter)>>();
+        var seen = new HashSet<IntPtr>(); // a tied parameter (shared embeddings) appears under two names; optimize it once
         foreach (var (name, p) in module.named_parameters())
         {
-            if (!p.requires_grad) continue;
+            if (!p.requires_grad && !includeFrozen) continue;
+            if (!seen.Add(p.Handle)) continue;
             var key = (Decay: !noDecay.Contains(name) && p.dim() >= 2, Scale: lrScaleOf?.Invoke(name) ?? 1.0);
             if (!groups.TryGetValue(key, out var list)) groups[key] = list = [];
             list.Add((name, p));
@@ -35,7 +41,7 @@ public static class ParameterGroups
 
     /// <summary>All trainable parameters in one group, with one weight decay.</summary>
     public static IReadOnlyList<ParameterGroup> Single(torch.nn.Module module, double weightDecay = 0.0) =>
-        [new ParameterGroup("all", module.named_parameters().Where(p => p.parameter.requires_grad).ToList(), 1.0, weightDecay)];
+        [new ParameterGroup("all", module.named_parameters().Where(p => p.parameter.requires_grad).DistinctBy(p => p.parameter.Handle).ToList(), 1.0, weightDecay)];
 
     static HashSet<string> NoDecayNames(torch.nn.Module module)
     {

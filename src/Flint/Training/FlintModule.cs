@@ -33,11 +33,15 @@ public abstract class FlintModule<TBatch>(string name) : nn.Module(name), IFlops
     /// </summary>
     public virtual OptimizerSetup ConfigureOptimizers(OptimizerPlan plan)
     {
+        var o = Optimization;
         ILrSchedule schedule = plan.TotalSteps is { } total
-            ? new WarmupCosineSchedule(Math.Max(1, total / 20), total)
+            ? new WarmupCosineSchedule(Math.Max(1, (long)(total * o.WarmupFraction)), total, o.MinLrRatio)
             : new ConstantSchedule();
-        return Optimizers.AdamW(ParameterGroups.WithWeightDecay(this, 0.01), lr: 1e-3, schedule: schedule);
+        return Optimizers.AdamW(ParameterGroups.WithWeightDecay(this, o.WeightDecay), lr: o.LearningRate, beta2: o.Beta2, schedule: schedule);
     }
+
+    /// <summary>Settings of the default <see cref="ConfigureOptimizers"/> (configurable without subclassing).</summary>
+    public OptimizerDefaults Optimization { get; set; } = new();
 
     /// <summary>
     /// Moves a batch to the device. The default handles <see cref="Tensor"/> and <see cref="IDeviceBatch{TBatch}"/>, and

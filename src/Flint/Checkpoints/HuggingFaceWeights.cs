@@ -1,0 +1,61 @@
+using Flint.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Flint.Checkpoints;
+
+/// <summary>
+/// Loads HuggingFace GPT-2 and BERT safetensors into Flint's models by name, with the few translations their layouts
+/// need: GPT-2's Conv1D weights are stored transposed; keys may lack the <c>transformer.</c>/<c>bert.</c> prefix; old
+/// BERT files say <c>gamma</c>/<c>beta</c>; tied heads and attention-mask buffers are not parameters here.
+/// </summary>
+public static class HuggingFaceWeights
+{
+    static readonly string[] Conv1D = [".attn.c_attn.weight", ".attn.c_proj.weight", ".mlp.c_fc.weight", ".mlp.c_proj.weight"];
+
+    /// <summary>Loads a GPT-2 safetensors file (GPT2Model or GPT2LMHeadModel layout) into <paramref name="model"/>.</summary>
+    public static LoadReport LoadGpt2(Gpt model, string path, bool strict = true)
+    {
+        var raw = Safetensors.Read(path);
+        var renamed = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (key, value) in raw)
+        {
+            var name = key.StartsWith("transformer.", StringComparison.Ordinal) || key.StartsWith("lm_head", StringComparison.Ordinal) ? key : "transformer." + key;
+            renamed[name] = Conv1D.Any(name.EndsWith) ? value.t().contiguous().DetachFromDisposeScope() : value;
+        }
+        try
+        {
+            return WeightLoader.Load(model, renamed, strict, IgnoredGpt2, path);
+        }
+        finally
+        {
+            foreach (var t in raw.Values.Concat(renamed.Values)) t.Dispose();
+        }
+    }
+
+    /// <summary>Loads a BERT safetensors file (BertModel, BertForMaskedLM or BertForPreTraining layout) into <paramref name="model"/>.</summary>
+    public static LoadReport LoadBert(Bert model, string path, bool strict = true)
+    {
+        var raw = Safetensors.Read(path);
+        var renamed = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (key, value) in raw)
+        {
+            var name = key.StartsWith("bert.", StringComparison.Ordinal) || key.StartsWith("cls.", StringComparison.Ordinal) ? key : "bert." + key;
+            name = name.Replace("LayerNorm.gamma", "LayerNorm.weight", StringComparison.Ordinal).Replace("LayerNorm.beta", "LayerNorm.bias", StringComparison.Ordinal);
+            renamed[name] = value;
+        }
+        try
+        {
+            return WeightLoader.Load(model, renamed, strict, IgnoredBert, path);
+        }
+        finally
+        {
+            foreach (var t in raw.Values) t.Dispose();
+        }
+    }
+
+    // Buffers and tied copies that HF files carry and Flint's models do not have as parameters.
+    static bool IgnoredGpt2(string key) => key.EndsWith(".attn.bias", StringComparison.Ordinal) || key.EndsWith(".attn.masked_bias", StringComparison.Ordinal) || key == "lm_head.weight";
+
+    static bool IgnoredBert(string key) => key.EndsWith("position_ids", StringComparison.Ordinal) || key == "cls.predictions.decoder.weight" || key == "cls.predictions.decoder.bias";
+}

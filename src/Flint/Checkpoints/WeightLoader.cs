@@ -1,0 +1,76 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Flint.Checkpoints;
+
+/// <summary>
+/// Loads named tensors into a module after checking names, shapes and dtypes of everything first. Strict mode copies
+/// nothing unless the match is exact; non-strict mode copies the matching subset. A tensor is never broadcast or partly
+/// overwritten (TorchSharp.PyBridge silently accepts some shape mismatches; this does not).
+/// </summary>
+public static class WeightLoader
+{
+    /// <summary>Compares <paramref name="source"/> with the module's state without changing anything.</summary>
+    /// <param name="module">The module to load into.</param>
+    /// <param name="source">Tensors by name (after any renaming).</param>
+    /// <param name="ignoreUnexpected">Source keys matching this are dropped silently from the report (e.g. <c>attn.bias</c> masks in GPT-2 files).</param>
+    public static LoadReport Compare(nn.Module module, IReadOnlyDictionary<string, Tensor> source, Func<string, bool>? ignoreUnexpected = null)
+    {
+        var target = module.state_dict();
+        var loaded = new List<string>();
+        var missing = new List<string>();
+        var mismatched = new List<(string, string, string)>();
+        foreach (var (key, tensor) in target)
+        {
+            if (!source.TryGetValue(key, out var candidate)) { missing.Add(key); continue; }
+            if (!candidate.shape.SequenceEqual(tensor.shape) || candidate.dtype != tensor.dtype)
+                mismatched.Add((key, Describe(tensor), Describe(candidate)));
+            else loaded.Add(key);
+        }
+        var unexpected = source.Keys.Where(k => !target.ContainsKey(k) && !(ignoreUnexpected?.Invoke(k) ?? false)).Order(StringComparer.Ordinal).ToList();
+        return new LoadReport(loaded, missing, unexpected, mismatched);
+    }
+
+    /// <summary>
+    /// Loads <paramref name="source"/> into <paramref name="module"/>. Strict: throws <see cref="WeightLoadException"/> (with the
+    /// table) unless every key matches, before copying anything. Non-strict: copies the matching keys and reports the rest.
+    /// </summary>
+    public static LoadReport Load(nn.Module module, IReadOnlyDictionary<string, Tensor> source, bool strict = true, Func<string, bool>? ignoreUnexpected = null, string? origin = null)
+    {
+        var report = Compare(module, source, ignoreUnexpected);
+        if (strict && !report.IsExact)
+            throw new WeightLoadException(
+                $"The weights{(origin is null ? "" : $" in {origin}")} do not fit {module.GetType().Name}; nothing was loaded.{Environment.NewLine}{report.Describe()}" +
+                $"{Environment.NewLine}Load non-strictly to take the matching subset.", report);
+        if (report.Mismatched.Count > 0 && report.Loaded.Count == 0 && !strict)
+            throw new WeightLoadException($"No tensor{(origin is null ? "" : $" in {origin}")} fits {module.GetType().Name}.{Environment.NewLine}{report.Describe()}", report);
+        var target = module.state_dict();
+        using (no_grad())
+        using (NewDisposeScope())
+            foreach (var key in report.Loaded) target[key].copy_(source[key]);
+        return report;
+    }
+
+    /// <summary>Reads a safetensors file and loads it (see <see cref="Load"/>).</summary>
+    public static LoadReport LoadFile(nn.Module module, string path, bool strict = true, Func<string, string?>? rename = null, Func<string, bool>? ignoreUnexpected = null)
+    {
+        var tensors = Safetensors.Read(path);
+        try
+        {
+            var renamed = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+            foreach (var (key, tensor) in tensors)
+                if ((rename is null ? key : rename(key)) is { } name) renamed[name] = tensor;
+            return Load(module, renamed, strict, ignoreUnexpected, path);
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>Writes the module's state as safetensors.</summary>
+    public static void SaveFile(nn.Module module, string path, IReadOnlyDictionary<string, string>? metadata = null) =>
+        Safetensors.Write(path, module.state_dict().Select(kv => (kv.Key, kv.Value)), metadata);
+
+    static string Describe(Tensor t) => $"{Safetensors.DtypeName(t.dtype)} [{string.Join(", ", t.shape)}]";
+}

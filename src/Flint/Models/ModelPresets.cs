@@ -1,0 +1,55 @@
+namespace Flint.Models;
+
+/// <summary>A named model size: architecture, shape, and what it costs.</summary>
+/// <param name="Name">Preset name.</param>
+/// <param name="Architecture"><c>gpt</c>, <c>bert</c> or <c>tutorial</c>.</param>
+/// <param name="Layers">Blocks.</param>
+/// <param name="Heads">Attention heads.</param>
+/// <param name="Width">Hidden size.</param>
+/// <param name="FeedForward">Feed-forward inner size.</param>
+/// <param name="Context">Longest sequence.</param>
+/// <param name="Description">What it is for.</param>
+public sealed record ModelPreset(string Name, string Architecture, int Layers, int Heads, int Width, int FeedForward, int Context, string Description)
+{
+    /// <summary>Parameters for a vocabulary of <paramref name="vocabSize"/> (tied output embedding counted once).</summary>
+    public long Parameters(int vocabSize) => Architecture switch
+    {
+        "gpt" => ToGpt(vocabSize).ParameterCount,
+        "tutorial" => ToTutorial(vocabSize).ParameterCount,
+        _ => ToBert(vocabSize).ParameterCount,
+    };
+
+    /// <summary>Training FLOPs per token at full context (6 per weight + attention).</summary>
+    public double FlopsPerToken(int vocabSize) =>
+        6.0 * (Parameters(vocabSize) - (long)Context * Width) + 12.0 * Layers * Width * Context;
+
+    /// <summary>The GPT config of this preset.</summary>
+    public GptConfig ToGpt(int vocabSize, double dropout = 0.0) => new(vocabSize, Context, Layers, Heads, Width, dropout, FeedForward: FeedForward);
+
+    /// <summary>The BERT config of this preset.</summary>
+    public BertConfig ToBert(int vocabSize, double dropout = 0.1) => new(vocabSize, Context, Layers, Heads, Width, FeedForward, dropout);
+
+    /// <summary>The tutorial-transformer config of this preset.</summary>
+    public TutorialConfig ToTutorial(int vocabSize, double dropout = 0.1) => new(vocabSize, Context, Layers, Heads, Width, FeedForward, dropout);
+}
+
+/// <summary>The presets Flint knows; <c>flint pretrain --model.preset NAME</c>.</summary>
+public static class ModelPresets
+{
+    /// <summary>Every preset.</summary>
+    public static IReadOnlyList<ModelPreset> All { get; } =
+    [
+        new("nano", "gpt", 2, 2, 32, 128, 32, "tests: trains in seconds"),
+        new("char-small", "gpt", 4, 4, 128, 512, 64, "nanoGPT's CPU shakespeare-char config"),
+        new("small", "gpt", 4, 4, 256, 1024, 128, "the demo's default"),
+        new("tutorial-50m", "tutorial", 16, 10, 410, 2100, 256, "HuggingFace NAACL 2019 transfer-learning tutorial"),
+        new("gpt2-124m", "gpt", 12, 12, 768, 3072, 1024, "GPT-2 small"),
+        new("bert-nano", "bert", 2, 2, 32, 128, 64, "tests: a tiny encoder"),
+        new("bert-small", "bert", 4, 4, 256, 1024, 128, "a small encoder for MLM/ELECTRA on CPU"),
+        new("bert-base", "bert", 12, 12, 768, 3072, 512, "BERT base"),
+    ];
+
+    /// <summary>The preset named <paramref name="name"/>, or an error listing the names.</summary>
+    public static ModelPreset Get(string name) => All.FirstOrDefault(p => p.Name == name)
+        ?? throw new ArgumentException($"Unknown model preset '{name}'. Presets: {string.Join(", ", All.Select(p => p.Name))}.", nameof(name));
+}

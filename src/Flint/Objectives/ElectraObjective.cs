@@ -1,0 +1,76 @@
+using Flint.Models;
+using Flint.Text.Data;
+using Flint.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Flint.Objectives;
+
+/// <summary>
+/// ELECTRA replaced-token detection (Clark et al. 2020): a small generator fills masked positions by sampling from its MLM
+/// distribution; the discriminator labels every real token as original or replaced. Both train in one step with
+/// loss = generator MLM + <see cref="DiscriminatorWeight"/> × discriminator BCE (the paper's 50). Generator and
+/// discriminator share the token embeddings. Plain code in one TrainingStep: no manual-optimisation mode.
+/// </summary>
+public sealed class ElectraObjective : FlintModule<LmBatch>
+{
+    readonly Bert generator, discriminator;
+    readonly Linear discriminator_head;
+
+    /// <summary>
+    /// Creates the pair. Build the generator on the discriminator's embeddings (<c>new Bert(config, discriminator.Embeddings)</c>) so they
+    /// are shared, as in the paper; a generator with its own embeddings is refused.
+    /// </summary>
+    public ElectraObjective(Bert generator, Bert discriminator, MlmMasking masking, double discriminatorWeight = 50) : base("electra")
+    {
+        if (generator.Width != discriminator.Width || generator.VocabSize != discriminator.VocabSize)
+            throw new ArgumentException("The generator and discriminator must share width and vocabulary to share embeddings.");
+        this.generator = generator;
+        this.discriminator = discriminator;
+        discriminator_head = nn.Linear(discriminator.Width, 1);
+        Masking = masking;
+        DiscriminatorWeight = discriminatorWeight;
+        RegisterComponents();
+        if (!ReferenceEquals(generator.Embeddings, discriminator.Embeddings))
+            throw new ArgumentException("The generator must share the discriminator's embeddings: build it as new Bert(config, discriminator.Embeddings).", nameof(generator));
+    }
+
+    /// <summary>The masking rule.</summary>
+    public MlmMasking Masking { get; }
+
+    /// <summary>Weight of the discriminator loss.</summary>
+    public double DiscriminatorWeight { get; }
+
+    /// <summary>The discriminator (the model kept for fine-tuning).</summary>
+    public Bert Discriminator => discriminator;
+
+    /// <summary>Runs one step's forward pass; returns the corrupted input and its replaced/original labels (for tests).</summary>
+    public (Tensor Corrupted, Tensor IsReplaced, Tensor GeneratorLoss, Tensor DiscriminatorLoss) Forward(LmBatch batch, Generator? rng = null)
+    {
+        var (masked, labels) = Masking.Apply(batch.Input, rng);
+        var selected = labels.ne(-100);
+        var genLogits = generator.LmLogits(generator.Encode(masked));
+        var genLoss = F.cross_entropy(genLogits.flatten(0, 1), labels.flatten(), ignore_index: -100);
+        Tensor corrupted;
+        using (no_grad())
+        {
+            var sampled = multinomial(genLogits.detach().flatten(0, 1).softmax(-1), 1, generator: rng).view(batch.Input.shape);
+            corrupted = where(selected, sampled, batch.Input);
+        }
+        var isReplaced = corrupted.ne(batch.Input).to_type(ScalarType.Float32); // a correct guess counts as original
+        var discLogits = discriminator_head.call(discriminator.Encode(corrupted)).squeeze(-1);
+        var discLoss = F.binary_cross_entropy_with_logits(discLogits, isReplaced);
+        return (corrupted, isReplaced, genLoss, discLoss);
+    }
+
+    /// <inheritdoc />
+    public override StepOutput TrainingStep(LmBatch batch, LoopContext ctx)
+    {
+        var (_, _, genLoss, discLoss) = Forward(batch);
+        ctx.Log.Log("train/generator_loss", genLoss);
+        ctx.Log.Log("train/discriminator_loss", discLoss);
+        return StepOutput.Mean(genLoss + DiscriminatorWeight * discLoss, batch.Input.shape[0], batch.Input.numel());
+    }
+}
