@@ -18,4 +18,12 @@ public sealed class SampleTests
         Assert.Equal(6, mse.Count);
         Assert.True(mse[^1].Value < mse[0].Value / 5, $"{mse[0].Value} -> {mse[^1].Value}");
     }
+
+    [Fact]
+    public void The_custom_objective_sample_lowers_both_of_its_losses()
+    {
+        var result = global::Samples.CustomObjective.Sample.Run(steps: 150, progress: false);
+        foreach (var name in new[] { "train/lm_loss", "train/detection_loss" })
+            Assert.True(result.Series(name)[^1].Value < result.Series(name)[0].Value * 0.8, $"{name}: {result.Series(name)[0].Value} -> {result.Series(name)[^1].Value}");
+    }
 }
