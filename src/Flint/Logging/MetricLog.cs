@@ -9,7 +9,7 @@ namespace Flint.Logging;
 /// at flushes. Tensor values accumulate on their device with in-place adds: logging never calls <c>.item()</c> per step;
 /// a flush reads every accumulator back with a single copy.
 /// </summary>
-public sealed class MetricLog : IDisposable
+public sealed class MetricLog : IDisposable, Training.IStateful
 {
     readonly Dictionary<string, Accumulator> _entries = new(StringComparer.Ordinal);
     readonly Dictionary<string, (IMetric Metric, LogInterval When)> _metrics = new(StringComparer.Ordinal);
@@ -83,6 +83,30 @@ public sealed class MetricLog : IDisposable
     public void Write(IReadOnlyList<LogRecord> records)
     {
         foreach (var sink in _sinks) sink.Write(records);
+    }
+
+    /// <inheritdoc />
+    public string StateKey => "log";
+
+    /// <summary>The partly reduced windows (so a resumed run's logged means cover the same steps as an uninterrupted run's).</summary>
+    public System.Text.Json.Nodes.JsonNode SaveState()
+    {
+        var state = new System.Text.Json.Nodes.JsonObject();
+        foreach (var (name, acc) in _entries)
+            if (acc.HasData) state[name] = acc.Save();
+        return state;
+    }
+
+    /// <inheritdoc />
+    public void LoadState(System.Text.Json.Nodes.JsonNode state)
+    {
+        foreach (var e in _entries.Values) e.Dispose();
+        _entries.Clear();
+        foreach (var (name, node) in state.AsObject())
+        {
+            var acc = Accumulator.Load(name, node!);
+            _entries[name] = acc;
+        }
     }
 
     static Dictionary<Accumulator, double> ReadTensors(List<Accumulator> tensors)
@@ -180,6 +204,39 @@ public sealed class MetricLog : IDisposable
         }
 
         public IEnumerable<Tensor> Parts() => [_a!, _b!];
+
+        public System.Text.Json.Nodes.JsonNode Save()
+        {
+            double a = _hostA, b = _hostB;
+            if (IsTensor)
+            {
+                using var scope = NewDisposeScope();
+                var both = stack([_a!, _b!]).cpu().data<double>().ToArray();
+                (a, b) = (both[0], both[1]);
+            }
+            return new System.Text.Json.Nodes.JsonObject
+            {
+                ["reduction"] = Reduction.ToString(), ["when"] = When.ToString(), ["tensor"] = IsTensor, ["device"] = device?.ToString(),
+                ["a"] = a, ["b"] = b,
+            };
+        }
+
+        public static Accumulator Load(string name, System.Text.Json.Nodes.JsonNode node)
+        {
+            var tensorDevice = node["tensor"]!.GetValue<bool>() ? new Device(node["device"]!.GetValue<string>()) : null;
+            var acc = new Accumulator(name, Enum.Parse<Reduction>(node["reduction"]!.GetValue<string>()), Enum.Parse<LogInterval>(node["when"]!.GetValue<string>()), tensorDevice);
+            double a = node["a"]!.GetValue<double>(), b = node["b"]!.GetValue<double>();
+            if (tensorDevice is not null)
+            {
+                acc.EnsureTensors(tensorDevice);
+                using var scope = NewDisposeScope();
+                acc._a!.fill_(a);
+                acc._b!.fill_(b);
+            }
+            else (acc._hostA, acc._hostB) = (a, b);
+            acc._has = true;
+            return acc;
+        }
 
         public double Finish(double a, double b) => Reduction == Reduction.Mean ? a / b : a;
 

@@ -12,7 +12,13 @@ public sealed partial class Trainer
     /// Trains <paramref name="module"/> on <paramref name="train"/> until a stopping rule fires, validating on
     /// <paramref name="validation"/> when given. Any <see cref="IEnumerable{T}"/> of batches works; it is enumerated once per epoch.
     /// </summary>
-    public FitResult Fit<TBatch>(FlintModule<TBatch> module, IEnumerable<TBatch> train, IEnumerable<TBatch>? validation = null)
+    /// <param name="module">The research code.</param>
+    /// <param name="train">Training batches (an <see cref="IStateful"/> loader resumes from its own cursor; other data is replayed and skipped).</param>
+    /// <param name="validation">Validation batches, or null.</param>
+    /// <param name="resume"><c>last</c> (the newest valid checkpoint, or a fresh start when there is none) or a checkpoint folder.</param>
+    /// <param name="allowChangedConfig">Resume even though exactness-relevant settings differ from the checkpoint's.</param>
+    public FitResult Fit<TBatch>(FlintModule<TBatch> module, IEnumerable<TBatch> train, IEnumerable<TBatch>? validation = null,
+        string? resume = null, bool allowChangedConfig = false)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(train);
@@ -31,12 +37,24 @@ public sealed partial class Trainer
         module.train();
         var planned = PlannedSteps(o, train);
         using var optimizer = module.ConfigureOptimizers(new OptimizerPlan(planned, o.AccumulateGradBatches));
+        var session = NewSession(module, optimizer, train);
+        var restored = Restore(session, resume, allowChangedConfig); // weights, optimizer state, data position, RNG
         var state = new TrainerState();
+        if (restored is not null)
+        {
+            (state.Step, state.Epoch, state.TokensSeen, state.SamplesSeen) = (restored.Step, restored.Epoch, restored.Tokens, restored.Samples);
+            state.PriorElapsed = TimeSpan.FromSeconds(restored.ElapsedSeconds);
+        }
+        // Data that cannot restore its own position is replayed from the epoch start and skipped up to the checkpoint.
+        long skipBatches = restored is not null && train is not IStateful ? restored.BatchInEpoch : 0;
+        long resumedBatchInEpoch = restored?.BatchInEpoch ?? 0;
         var control = new TrainerControl();
         var ctx = new LoopContext(state, control, _log, runtime.Device) { Optimizer = optimizer, Module = module };
         var clock = _time.GetTimestamp();
         state.StartClock(() => _time.GetElapsedTime(clock));
         _history.Clear();
+        using var signals = CatchSignals(control);
+        bool weightsConsistent = true; // false only while the optimizer is changing the weights
         IReadOnlyDictionary<string, double> lastValidation = new Dictionary<string, double>();
         long validatedAt = -1;
         using var nonFinite = zeros([], ScalarType.Bool, runtime.Device).DetachFromDisposeScope();
@@ -45,14 +63,17 @@ public sealed partial class Trainer
         try
         {
             Events.FitStarted.Fire(new FitStarted(state.Step, planned, trainable), ctx);
-            if (validation is not null && o.SanityValidationBatches > 0)
+            state.StopReason = restored is null ? null : StopRule(o, state, control); // a finished run resumed does nothing more
+            if (validation is not null && o.SanityValidationBatches > 0 && restored is null)
                 Evaluate(module, validation, "val", o.SanityValidationBatches, sanity: true, ctx);
 
             while (state.StopReason is null)
             {
                 Events.EpochStarted.Fire(new EpochStarted(state.Epoch), ctx);
-                state.BatchInEpoch = 0;
+                state.BatchInEpoch = resumedBatchInEpoch;
+                resumedBatchInEpoch = 0;
                 using var batches = Limit(train, o.LimitTrainBatches).GetEnumerator();
+                for (; skipBatches > 0; skipBatches--) batches.MoveNext();
                 bool epochExhausted = false;
                 while (!epochExhausted && state.StopReason is null)
                 {
@@ -93,11 +114,13 @@ public sealed partial class Trainer
                         if (o.GradientClipValue is { } maxValue) FlintRuntime.ClipGradValue(optimizer.Parameters, maxValue);
                         Events.BeforeOptimizerStep.Fire(new BeforeOptimizerStep(state.Step, gradNorm, meanLoss), ctx);
                         bool skipped = control.SkipStepRequested;
+                        weightsConsistent = false;
                         if (!skipped) optimizer.Optimizer.step();
                         optimizer.Optimizer.zero_grad();
                         control.ClearStepRequests();
 
                         state.Step++;
+                        weightsConsistent = true;
                         state.SamplesSeen += samples;
                         state.TokensSeen += tokens;
                         if (!skipped) // a step a handler refused (e.g. NonFiniteGuard) neither counts in the loss nor trips the NaN check
@@ -115,8 +138,14 @@ public sealed partial class Trainer
                         control.ClearValidationRequest();
                         lastValidation = Evaluate(module, validation, "val", o.LimitValidationBatches, sanity: false, ctx);
                         validatedAt = state.Step;
+                        SaveIfBest(session, state, lastValidation);
                     }
-                    if (control.CheckpointRequested) SaveCheckpointNow(ctx);
+                    if (Checkpoints is { } c && (control.CheckpointRequested || control.InterruptRequested || (c.EveryNSteps is { } every2 && state.Step % every2 == 0)))
+                    {
+                        control.ClearCheckpointRequest();
+                        var path = SaveCheckpoint(session, state, "last");
+                        Events.CheckpointSaved.Fire(new CheckpointSaved(state.Step, path), ctx);
+                    }
                     state.StopReason = StopRule(o, state, control);
                 }
 
@@ -126,6 +155,7 @@ public sealed partial class Trainer
                 {
                     lastValidation = Evaluate(module, validation, "val", o.LimitValidationBatches, sanity: false, ctx);
                     validatedAt = state.Step;
+                    SaveIfBest(session, state, lastValidation);
                 }
                 Flush(ctx, LogInterval.Epoch, nonFinite);
                 Events.EpochEnded.Fire(new EpochEnded(state.Epoch, state.BatchInEpoch), ctx);
@@ -141,11 +171,19 @@ public sealed partial class Trainer
         {
             state.StopReason = $"exception: {e.GetType().Name}: {e.Message}";
             Events.ExceptionRaised.Fire(new ExceptionRaised(state.Step, e), ctx);
+            // Weights still equal those after the last completed step, so that step's state is a valid resume point.
+            if (Checkpoints is { SaveOnException: true } && weightsConsistent && e is not NonFiniteLossException)
+                TrySaveAfterFailure(session, state, ctx);
             throw;
         }
         finally
         {
             Events.FitEnded.Fire(new FitEnded(state.Step, state.StopReason ?? "unknown"), ctx);
+        }
+        if (Checkpoints is not null && !(state.StopReason?.StartsWith("interrupted", StringComparison.Ordinal) ?? false))
+        {
+            var path = SaveCheckpoint(session, state, "last"); // the final weights, where the next command looks for them
+            Events.CheckpointSaved.Fire(new CheckpointSaved(state.Step, path), ctx);
         }
         return new FitResult(state.Step, state.Epoch + 1, state.TokensSeen, state.SamplesSeen, state.Elapsed, state.StopReason!, lastValidation, _history.ToList());
     }
@@ -160,6 +198,7 @@ public sealed partial class Trainer
 
     static string? StopRule(TrainerOptions o, TrainerState state, TrainerControl control)
     {
+        if (control.InterruptRequested) return $"interrupted at step {state.Step} (a checkpoint was saved; continue with --resume last)";
         if (control.StopRequested) return control.StopReason;
         if (o.MaxSteps is { } maxSteps && state.Step >= maxSteps) return $"max steps ({maxSteps}) reached";
         if (o.MaxTokens is { } maxTokens && state.TokensSeen >= maxTokens) return $"max tokens ({maxTokens}) reached";
@@ -195,17 +234,16 @@ public sealed partial class Trainer
         Events.LogsFlushed.Fire(new LogsFlushed(ctx.State.Step, records), ctx);
     }
 
-    void SaveCheckpointNow(LoopContext ctx)
+    void TrySaveAfterFailure(Session session, TrainerState state, LoopContext ctx)
     {
-        ctx.Control.ClearCheckpointRequest();
-        if (Checkpointer is null || Options.FastDevRun) return;
-        var path = Checkpointer(ctx);
-        Events.CheckpointSaved.Fire(new CheckpointSaved(ctx.State.Step, path), ctx);
+        try
+        {
+            var path = SaveCheckpoint(session, state, "last");
+            Events.CheckpointSaved.Fire(new CheckpointSaved(state.Step, path), ctx);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The original failure matters more than a failed rescue; the previous checkpoint is still intact.
+        }
     }
-
-    /// <summary>
-    /// Writes a checkpoint when a handler requests one and returns its folder; set by the checkpointing feature.
-    /// Null means checkpoint requests are ignored.
-    /// </summary>
-    public Func<LoopContext, string>? Checkpointer { get; set; }
 }

@@ -1,3 +1,4 @@
+using Flint.Checkpoints;
 using Flint.Logging;
 using Flint.Training.Callbacks;
 using Flint.Training.Events;
@@ -22,11 +23,15 @@ public sealed partial class Trainer : IDisposable
     /// <param name="callbacks">Features to attach (early stopping, monitors, checkpoints, …).</param>
     /// <param name="sinks">Where logged values go (CSV, JSONL, TensorBoard, …). Ignored in fast-dev-run mode.</param>
     /// <param name="time">Clock for wall-time budgets and records; tests inject a fake one.</param>
-    public Trainer(TrainerOptions options, IEnumerable<Callback>? callbacks = null, IEnumerable<ILogSink>? sinks = null, TimeProvider? time = null)
+    /// <param name="checkpoints">Where and when to write checkpoints (null: none). Required to resume from <c>last</c>.</param>
+    public Trainer(TrainerOptions options, IEnumerable<Callback>? callbacks = null, IEnumerable<ILogSink>? sinks = null, TimeProvider? time = null,
+        CheckpointOptions? checkpoints = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        checkpoints?.Validate();
         Options = options;
+        Checkpoints = options.FastDevRun ? null : checkpoints; // fast-dev-run has no side effects
         _time = time ?? TimeProvider.System;
         if (options.ProgressBar && !options.FastDevRun) Add(new ProgressDisplay());
         foreach (var callback in callbacks ?? []) Add(callback);
@@ -90,7 +95,9 @@ public sealed partial class Trainer : IDisposable
         if (o.ValidateEveryNSteps is { } every) Line(3, $"every {every} steps or on request: validation");
         Event(4, nameof(ValidationStarted));
         Event(4, nameof(ValidationEnded));
-        Line(3, "on request: checkpoint");
+        if (Checkpoints is { } c)
+            Line(3, $"checkpoint 'last'{(c.EveryNSteps is { } n ? $" every {n} steps," : "")} on request and on a signal (then stop); best {c.TopK} by {c.Monitor ?? "(no monitor)"} after validation");
+        else Line(3, "checkpoints: off");
         Event(4, nameof(CheckpointSaved));
         Line(3, "stop if: max steps/tokens/time reached or stop requested");
         if (o.ValidateEveryEpoch) Line(2, "end of epoch: validation");

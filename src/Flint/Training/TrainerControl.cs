@@ -14,6 +14,8 @@ public sealed class TrainerControl
     public bool ValidationRequested { get; private set; }
     /// <summary>A checkpoint is due after the current step.</summary>
     public bool CheckpointRequested { get; private set; }
+    /// <summary>A signal (Ctrl-C, SIGTERM) asked the run to stop: the loop saves a checkpoint and stops after the current step.</summary>
+    public bool InterruptRequested { get; private set; }
     /// <summary>The optimizer update of the current step should be skipped (gradients are dropped).</summary>
     public bool SkipStepRequested { get; private set; }
 
@@ -23,6 +25,8 @@ public sealed class TrainerControl
     public void RequestValidation() => ValidationRequested = true;
     /// <summary>Ask for a checkpoint after the current step.</summary>
     public void RequestCheckpoint() => CheckpointRequested = true;
+    /// <summary>Ask the loop to save and stop after the current step, as a signal does.</summary>
+    public void RequestInterrupt() => InterruptRequested = true;
     /// <summary>Ask to skip this step's optimizer update (valid from <c>BeforeOptimizerStep</c> handlers).</summary>
     public void RequestSkipStep() => SkipStepRequested = true;
 
