@@ -39,6 +39,7 @@ public sealed partial class Trainer
         using var optimizer = module.ConfigureOptimizers(new OptimizerPlan(planned, o.AccumulateGradBatches));
         var session = NewSession(module, optimizer, train);
         var restored = Restore(session, resume, allowChangedConfig); // weights, optimizer state, data position, RNG
+        if (Checkpoints is not null) new Checkpoints.CheckpointStore(Checkpoints.Directory).CleanUp(); // leftovers of a save that was killed
         var state = new TrainerState();
         if (restored is not null)
         {
