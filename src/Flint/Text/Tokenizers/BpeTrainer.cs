@@ -14,17 +14,20 @@ public static partial class BpeTrainer
     /// <summary>The end-of-text token added after the merges.</summary>
     public const string EndOfText = "<|endoftext|>";
 
+    /// <summary>Padding and mask tokens added after EOS, so trained vocabularies also serve MLM, ELECTRA and classification.</summary>
+    public static readonly string[] ExtraSpecials = ["<pad>", "<mask>"];
+
     [GeneratedRegex(ByteLevel.Pattern)]
     private static partial Regex PreTokenizer();
 
-    /// <summary>Trains and returns a tokenizer with at most <paramref name="vocabSize"/> ids (256 bytes + merges + EOS).</summary>
+    /// <summary>Trains and returns a tokenizer with at most <paramref name="vocabSize"/> ids (256 bytes + merges + EOS, pad, mask).</summary>
     /// <param name="texts">The corpus.</param>
     /// <param name="vocabSize">Target vocabulary size, at least 257.</param>
     /// <param name="minFrequency">Pairs seen fewer times are never merged.</param>
     /// <param name="progress">Called after each merge with (merges done, merges wanted).</param>
     public static ByteLevelBpeTokenizer Train(IEnumerable<string> texts, int vocabSize, int minFrequency = 2, Action<int, int>? progress = null)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(vocabSize, 257);
+        ArgumentOutOfRangeException.ThrowIfLessThan(vocabSize, 260);
         var wordCounts = CountWords(texts);
         if (wordCounts.Count == 0) throw new ArgumentException("The corpus is empty: there is nothing to learn a vocabulary from.", nameof(texts));
 
@@ -40,7 +43,7 @@ public static partial class BpeTrainer
         foreach (var (pair, count) in pairCounts) queue.Enqueue(pair, (count, Key(tokens, pair)));
 
         var merges = new List<(int, int)>();
-        int wanted = vocabSize - 256 - 1;
+        int wanted = vocabSize - 256 - 1 - ExtraSpecials.Length;
         while (merges.Count < wanted && queue.TryDequeue(out var best, out var priority))
         {
             if (!pairCounts.TryGetValue(best, out var current) || current != priority.Item1) continue; // stale entry

@@ -21,14 +21,15 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
             ?? throw new InvalidDataException("vocab.json holds no vocabulary.");
         VocabSize = vocab.Count;
         int? eos = vocab.TryGetValue(endOfText, out var id) ? id : null;
-        Specials = new SpecialTokens(Bos: eos, Eos: eos);
+        int? Id(string token) => vocab.TryGetValue(token, out var i) ? i : null;
+        Specials = new SpecialTokens(Bos: eos, Eos: eos, Pad: Id("<pad>"), Mask: Id("<mask>"));
         Fingerprint = Fingerprints.Of("bpe", vocabJson, merges);
         var options = new BpeOptions(vocab)
         {
             Merges = merges.Split('\n').Where(l => l.Length > 0 && !l.StartsWith("#version", StringComparison.Ordinal)),
             ByteLevel = true,
             PreTokenizer = new RegexPreTokenizer(new System.Text.RegularExpressions.Regex(ByteLevel.Pattern, System.Text.RegularExpressions.RegexOptions.Compiled), null),
-            SpecialTokens = eos is { } e ? new Dictionary<string, int> { [endOfText] = e } : null,
+            SpecialTokens = new[] { endOfText, "<pad>", "<mask>" }.Where(vocab.ContainsKey).ToDictionary(t => t, t => vocab[t]),
         };
         _bpe = BpeTokenizer.Create(options);
     }
@@ -36,7 +37,7 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
     internal static ByteLevelBpeTokenizer FromTrained(List<string> tokens, List<(string, string)> merges, string endOfText)
     {
         var vocab = tokens.Select((t, i) => (t, i)).ToDictionary(x => x.t, x => x.i);
-        vocab[endOfText] = tokens.Count;
+        foreach (var special in new[] { endOfText }.Concat(BpeTrainer.ExtraSpecials)) vocab[special] = vocab.Count;
         var mergeText = "#version: 0.2\n" + string.Concat(merges.Select(m => $"{m.Item1} {m.Item2}\n"));
         return new ByteLevelBpeTokenizer(JsonSerializer.Serialize(vocab), mergeText, endOfText);
     }

@@ -1,0 +1,147 @@
+using System.Globalization;
+using System.Text;
+using YamlDotNet.RepresentationModel;
+
+namespace Flint.Config;
+
+/// <summary>
+/// A resolved configuration: schema defaults, then a YAML file, then command-line overrides. Every value is checked
+/// against the schema (known key, type, range, choices) before any work starts, and all problems are reported together.
+/// </summary>
+public sealed class RunConfig
+{
+    readonly Dictionary<string, string> _values;
+
+    RunConfig(ConfigSchema schema, Dictionary<string, string> values)
+    {
+        Schema = schema;
+        _values = values;
+    }
+
+    /// <summary>The schema.</summary>
+    public ConfigSchema Schema { get; }
+
+    /// <summary>Resolves defaults ← <paramref name="yamlPath"/> ← <paramref name="overrides"/>; throws <see cref="ConfigException"/> listing every problem.</summary>
+    public static RunConfig Resolve(ConfigSchema schema, string? yamlPath, IReadOnlyDictionary<string, string> overrides)
+    {
+        var values = schema.Keys.Values.ToDictionary(k => k.Name, k => k.Default, StringComparer.Ordinal);
+        var problems = new List<string>();
+        if (yamlPath is not null)
+            foreach (var (key, value) in ReadYaml(yamlPath))
+                Set(schema, values, key, value, $"{yamlPath}: ", problems);
+        foreach (var (key, value) in overrides) Set(schema, values, key, value, "", problems);
+        var config = new RunConfig(schema, values);
+        foreach (var key in schema.Keys.Values) config.Check(key, problems);
+        if (problems.Count > 0) throw new ConfigException("run", problems);
+        return config;
+    }
+
+    static void Set(ConfigSchema schema, Dictionary<string, string> values, string key, string value, string where, List<string> problems)
+    {
+        var name = key.Replace('-', '_');
+        if (!schema.Keys.ContainsKey(name))
+        {
+            var closest = schema.Closest(name);
+            problems.Add($"{where}unknown key '{key}'{(closest is null ? "" : $"; did you mean '{closest}'?")}");
+            return;
+        }
+        values[name] = value;
+    }
+
+    void Check(ConfigKey key, List<string> problems)
+    {
+        var value = _values[key.Name];
+        if (value.Length == 0) return;
+        switch (key.Type)
+        {
+            case "int" when !long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i):
+                problems.Add($"{key.Name}: expected a whole number, got '{value}'.");
+                return;
+            case "float" when !double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _):
+                problems.Add($"{key.Name}: expected a number, got '{value}'.");
+                return;
+            case "bool" when !bool.TryParse(value, out _):
+                problems.Add($"{key.Name}: expected true or false, got '{value}'.");
+                return;
+        }
+        if (key.Min is { } min && key.Type is "int" or "float" && double.Parse(value, CultureInfo.InvariantCulture) < min)
+            problems.Add($"{key.Name}: must be at least {min.ToString(CultureInfo.InvariantCulture)}, got {value}.");
+        if (key.Allowed is { } allowed && !allowed.Contains(value) && !allowed.Any(a => a.EndsWith(':') && value.StartsWith(a, StringComparison.Ordinal)))
+            problems.Add($"{key.Name}: '{value}' is not one of {string.Join(", ", allowed)}.");
+    }
+
+    /// <summary>The raw value ("" when unset).</summary>
+    public string this[string name] => _values.TryGetValue(name, out var v) ? v : throw new KeyNotFoundException($"'{name}' is not a configuration key.");
+
+    /// <summary>True when the key has a value.</summary>
+    public bool Has(string name) => this[name].Length > 0;
+
+    /// <summary>A string value, or null when unset.</summary>
+    public string? String(string name) => Has(name) ? this[name] : null;
+
+    /// <summary>An integer value, or null when unset.</summary>
+    public long? Long(string name) => Has(name) ? long.Parse(this[name], CultureInfo.InvariantCulture) : null;
+
+    /// <summary>A number, or null when unset.</summary>
+    public double? Double(string name) => Has(name) ? double.Parse(this[name], CultureInfo.InvariantCulture) : null;
+
+    /// <summary>A boolean (unset is false).</summary>
+    public bool Bool(string name) => Has(name) && bool.Parse(this[name]);
+
+    /// <summary>A copy with one value changed (validated).</summary>
+    public RunConfig With(string name, string value) => Resolve(Schema, null, _values.Where(kv => kv.Value.Length > 0).ToDictionary().Append(KeyValuePair.Create(name, value)).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value));
+
+    /// <summary>The resolved configuration as YAML, grouped by section, every key shown.</summary>
+    public string ToYaml()
+    {
+        var text = new StringBuilder();
+        foreach (var group in _values.OrderBy(kv => kv.Key, StringComparer.Ordinal).GroupBy(kv => kv.Key.Contains('.') ? kv.Key[..kv.Key.IndexOf('.')] : ""))
+        {
+            if (group.Key.Length > 0) text.AppendLine($"{group.Key}:");
+            foreach (var (key, value) in group)
+            {
+                var leaf = group.Key.Length > 0 ? "  " + key[(group.Key.Length + 1)..] : key;
+                text.AppendLine($"{leaf}: {Quote(value)}");
+            }
+        }
+        return text.ToString();
+    }
+
+    /// <summary>Every value (for run records and comparisons).</summary>
+    public IReadOnlyDictionary<string, string> Values => _values;
+
+    static string Quote(string value) => value.Length == 0 ? "\"\"" : value.IndexOfAny([':', '#', '"', '\'', ' ']) >= 0 ? $"\"{value.Replace("\"", "\\\"", StringComparison.Ordinal)}\"" : value;
+
+    static IEnumerable<(string Key, string Value)> ReadYaml(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Config file not found: {path}", path);
+        var stream = new YamlStream();
+        try
+        {
+            using var reader = new StringReader(File.ReadAllText(path));
+            stream.Load(reader);
+        }
+        catch (YamlDotNet.Core.YamlException e)
+        {
+            throw new ConfigException("run", [$"{path}:{e.Start.Line}: not valid YAML ({e.Message})"]);
+        }
+        if (stream.Documents.Count == 0) yield break;
+        if (stream.Documents[0].RootNode is not YamlMappingNode root)
+            throw new ConfigException("run", [$"{path}: expected a mapping of sections and keys at the top level."]);
+        foreach (var pair in Flatten(root, "")) yield return pair;
+    }
+
+    static IEnumerable<(string, string)> Flatten(YamlMappingNode node, string prefix)
+    {
+        foreach (var (k, v) in node.Children)
+        {
+            var key = prefix + ((YamlScalarNode)k).Value;
+            if (v is YamlMappingNode child)
+                foreach (var pair in Flatten(child, key + ".")) yield return pair;
+            else if (v is YamlScalarNode scalar)
+                yield return (key, scalar.Value ?? "");
+            else
+                throw new ConfigException("run", [$"{key} (line {v.Start.Line}): lists are not supported here; give a single value."]);
+        }
+    }
+}
