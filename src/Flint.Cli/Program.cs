@@ -19,6 +19,13 @@ public static class Program
             DoctorCommand.Create(),
             TokenizeCommand.Create(),
             TrainTokenizerCommand.Create(),
+            WorkflowCommands.Pretrain(),
+            WorkflowCommands.Finetune(),
+            DemoCommand.Create(),
+            ToolCommands.Evaluate(),
+            ToolCommands.Generate(),
+            ToolCommands.LrFind(),
+            ToolCommands.DescribeLoop(),
         };
         return root;
     }

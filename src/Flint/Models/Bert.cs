@@ -330,6 +330,9 @@ public sealed class Bert : nn.Module<Tensor, Tensor?, Tensor>, ITextEncoder
     public int VocabSize => Config.VocabSize;
 
     /// <inheritdoc />
+    public int ContextLength => Config.ContextLength;
+
+    /// <inheritdoc />
     public bool IsCausal => false;
 
     /// <inheritdoc />

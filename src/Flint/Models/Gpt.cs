@@ -243,6 +243,9 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>, ITextEncoder
     public int VocabSize => Config.VocabSize;
 
     /// <inheritdoc />
+    public int ContextLength => Config.ContextLength;
+
+    /// <inheritdoc />
     public bool IsCausal => true;
 
     /// <inheritdoc />

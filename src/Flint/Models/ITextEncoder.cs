@@ -17,6 +17,9 @@ public interface ITextEncoder
     /// <summary>Hidden size C.</summary>
     int Width { get; }
 
+    /// <summary>Longest sequence the model accepts.</summary>
+    int ContextLength { get; }
+
     /// <summary>Vocabulary size V.</summary>
     int VocabSize { get; }
 

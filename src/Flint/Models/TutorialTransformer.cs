@@ -148,6 +148,9 @@ public sealed class TutorialTransformer : nn.Module<Tensor, Tensor>, ITextEncode
     public int VocabSize => Config.VocabSize;
 
     /// <inheritdoc />
+    public int ContextLength => Config.ContextLength;
+
+    /// <inheritdoc />
     public bool IsCausal => true;
 
     /// <inheritdoc />

@@ -210,7 +210,10 @@ public sealed partial class Trainer
     static long? PlannedSteps<TBatch>(TrainerOptions o, IEnumerable<TBatch> train)
     {
         if (o.MaxSteps is { } steps) return steps;
-        if (o.MaxEpochs is not { } epochs || !train.TryGetNonEnumeratedCount(out var batches)) return null;
+        if (o.MaxEpochs is not { } epochs) return null;
+        int batches;
+        if (train is IReadOnlyCollection<TBatch> collection) batches = collection.Count; // loaders know their epoch length
+        else if (!train.TryGetNonEnumeratedCount(out batches)) return null;
         long perEpoch = o.LimitTrainBatches is { } limit ? Math.Min(limit, batches) : batches;
         return epochs * ((perEpoch + o.AccumulateGradBatches - 1) / o.AccumulateGradBatches);
     }

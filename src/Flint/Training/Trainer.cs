@@ -92,7 +92,7 @@ public sealed partial class Trainer : IDisposable
         Event(3, nameof(BatchEnded));
         Line(3, $"every {o.LogEveryNSteps} steps: flush logs (one host sync)");
         Event(4, nameof(LogsFlushed));
-        if (o.ValidateEveryNSteps is { } every) Line(3, $"every {every} steps or on request: validation");
+        Line(3, o.ValidateEveryNSteps is { } every ? $"every {every} steps or on request: validation" : "on request: validation");
         Event(4, nameof(ValidationStarted));
         Event(4, nameof(ValidationEnded));
         if (Checkpoints is { } c)

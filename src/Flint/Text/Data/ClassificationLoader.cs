@@ -7,15 +7,16 @@ namespace Flint.Text.Data;
 
 /// <summary>
 /// Tokenizes labelled examples once (in parallel), then yields dynamically padded batches: each batch is padded only to
-/// its own longest row. Each enumeration is one epoch with an order that depends only on (seed, epoch).
+/// its own longest row. Each enumeration is one epoch with an order that depends only on (seed, epoch); the position
+/// (epoch, batches consumed) is checkpoint state, so a resumed run continues mid-epoch exactly.
 /// </summary>
-public sealed class ClassificationLoader : IEnumerable<ClassificationBatch>
+public sealed class ClassificationLoader : IReadOnlyCollection<ClassificationBatch>, Training.IStateful
 {
     readonly int[][] _ids;
     readonly int[] _labels;
     readonly ClassificationLoaderOptions _o;
     readonly int _pad;
-    int _epoch;
+    int _epoch, _cursor;
 
     /// <summary>Tokenizes <paramref name="examples"/> with <paramref name="tokenizer"/>; labels map through <paramref name="labels"/> (unknown labels are errors).</summary>
     public ClassificationLoader(IReadOnlyList<LabeledExample> examples, ITokenizer tokenizer, LabelMap labels, ClassificationLoaderOptions options)
@@ -43,10 +44,25 @@ public sealed class ClassificationLoader : IEnumerable<ClassificationBatch>
     public LabelMap Labels { get; }
 
     /// <summary>Examples.</summary>
-    public int Count => _ids.Length;
+    public int Examples => _ids.Length;
 
     /// <summary>Batches per epoch (the last may be smaller).</summary>
-    public int BatchesPerEpoch => (Count + _o.BatchSize - 1) / _o.BatchSize;
+    public int Count => (Examples + _o.BatchSize - 1) / _o.BatchSize;
+
+    /// <inheritdoc />
+    public string StateKey => "data/classification";
+
+    /// <inheritdoc />
+    public System.Text.Json.Nodes.JsonNode SaveState() => new System.Text.Json.Nodes.JsonObject { ["epoch"] = _epoch, ["cursor"] = _cursor, ["examples"] = Examples };
+
+    /// <inheritdoc />
+    public void LoadState(System.Text.Json.Nodes.JsonNode state)
+    {
+        if (state["examples"]!.GetValue<int>() != Examples)
+            throw new InvalidOperationException($"The saved data position is for {state["examples"]} examples but this loader has {Examples}; resuming would not see the same batches.");
+        _epoch = state["epoch"]!.GetValue<int>();
+        _cursor = state["cursor"]!.GetValue<int>();
+    }
 
     /// <summary>Padding tokens per real token over an epoch's batches (what bucketing reduces).</summary>
     public double PaddingRatio(int epoch = 0)
@@ -64,8 +80,14 @@ public sealed class ClassificationLoader : IEnumerable<ClassificationBatch>
     /// <inheritdoc />
     public IEnumerator<ClassificationBatch> GetEnumerator()
     {
-        int epoch = _epoch++;
-        foreach (var batch in Order(epoch)) yield return Collate(batch);
+        var order = Order(_epoch);
+        for (int b = _cursor; b < order.Count; b++)
+        {
+            _cursor = b + 1;
+            yield return Collate(order[b]);
+        }
+        _epoch++;
+        _cursor = 0;
     }
 
     ClassificationBatch Collate(int[] rows)
@@ -91,7 +113,7 @@ public sealed class ClassificationLoader : IEnumerable<ClassificationBatch>
 
     List<int[]> Order(int epoch)
     {
-        var indices = Enumerable.Range(0, Count).ToArray();
+        var indices = Enumerable.Range(0, Examples).ToArray();
         var random = Seeds.Random(_o.Seed, epoch, "classification-loader");
         if (_o.Shuffle) random.Shuffle(indices);
         if (_o.BucketByLength)

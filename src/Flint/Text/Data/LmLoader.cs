@@ -13,7 +13,7 @@ namespace Flint.Text.Data;
 /// batches an uninterrupted run would have. A background thread copies windows into host arrays ahead of the training
 /// step; the step only wraps them as tensors (one copy), so it never waits on data.
 /// </summary>
-public sealed class LmLoader : IEnumerable<LmBatch>, IStateful
+public sealed class LmLoader : IReadOnlyCollection<LmBatch>, IStateful
 {
     readonly TokenShards _shards;
     readonly LmLoaderOptions _o;
@@ -38,6 +38,9 @@ public sealed class LmLoader : IEnumerable<LmBatch>, IStateful
 
     /// <summary>Full batches per epoch for this rank (the last partial batch is dropped).</summary>
     public long BatchesPerEpoch { get; }
+
+    /// <summary>Batches per epoch (what an epoch of <c>Trainer.Fit</c> draws).</summary>
+    public int Count => (int)Math.Min(int.MaxValue, BatchesPerEpoch);
 
     /// <summary>The epoch the next enumeration yields.</summary>
     public int Epoch { get; private set; }

@@ -1,0 +1,45 @@
+using System.CommandLine;
+using Flint.Config;
+
+namespace Flint.Cli.Commands;
+
+/// <summary>
+/// Builds a command whose options come from a <see cref="ConfigSchema"/>: every key is an option (<c>--trainer.max-steps</c>)
+/// with its default shown, plus <c>--config FILE.yaml</c> and <c>--print-config</c>. Values resolve defaults ← file ← flags.
+/// </summary>
+internal static class ConfiguredCommand
+{
+    public static Command Create(string name, string description, ConfigSchema schema, Func<RunConfig, int> run)
+    {
+        var command = new Command(name, description);
+        var config = new Option<string>("--config") { Description = "A YAML file of settings (sections and keys as below); flags override it." };
+        var print = new Option<bool>("--print-config") { Description = "Print the fully resolved configuration and exit." };
+        command.Options.Add(config);
+        command.Options.Add(print);
+        var options = new List<(ConfigKey Key, Option<string> Option)>();
+        foreach (var key in schema.Keys.Values)
+        {
+            var option = new Option<string>(key.Option)
+            {
+                Description = key.Description + (key.Default.Length > 0 ? $" [default: {key.Default}]" : ""),
+                HelpName = key.Allowed is { } allowed ? string.Join("|", allowed.Where(a => a.Length > 0)) : key.Type,
+            };
+            if (key.Type == "bool") option.Arity = ArgumentArity.ZeroOrOne; // a bare --flag means true
+            command.Options.Add(option);
+            options.Add((key, option));
+        }
+        command.SetAction(parse => CliErrors.Guard(() =>
+        {
+            var overrides = options.Where(o => parse.GetResult(o.Option) is { Implicit: false })
+                .ToDictionary(o => o.Key.Name, o => parse.GetValue(o.Option) ?? (o.Key.Type == "bool" ? "true" : ""));
+            var resolved = RunConfig.Resolve(schema, parse.GetValue(config), overrides);
+            if (parse.GetValue(print))
+            {
+                Console.Write(resolved.ToYaml());
+                return 0;
+            }
+            return run(resolved);
+        }));
+        return command;
+    }
+}

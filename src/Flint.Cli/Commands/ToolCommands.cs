@@ -1,0 +1,83 @@
+using System.CommandLine;
+using Flint.Config;
+using Flint.Models;
+using Flint.Text.Data;
+using Flint.Training;
+using Flint.Workflow;
+using Spectre.Console;
+
+namespace Flint.Cli.Commands;
+
+/// <summary><c>flint evaluate</c>, <c>flint generate</c>, <c>flint lr-find</c>, <c>flint describe-loop</c>.</summary>
+internal static class ToolCommands
+{
+    public static Command Evaluate()
+    {
+        var from = new Option<string>("--from") { Description = "A fine-tuning run folder.", Required = true };
+        var data = new Option<string>("--data") { Description = "Labelled data (TSV/CSV/JSONL, or per-class files/folders).", Required = true };
+        var textColumn = new Option<string>("--data.text-column") { Description = "Text column/field.", DefaultValueFactory = _ => "text" };
+        var labelColumn = new Option<string>("--data.label-column") { Description = "Label column/field.", DefaultValueFactory = _ => "label" };
+        var command = new Command("evaluate", "Measure a fine-tuned run on labelled data: accuracy, macro F1, MCC, loss.") { from, data, textColumn, labelColumn };
+        command.SetAction(parse => CliErrors.Guard(() =>
+        {
+            var metrics = EvaluateJob.Run(parse.GetValue(from)!, parse.GetValue(data)!, new LabeledDataOptions(parse.GetValue(textColumn)!, parse.GetValue(labelColumn)!));
+            var table = new Table().Border(TableBorder.Rounded).AddColumn("metric").AddColumn("value");
+            foreach (var (name, value) in metrics.OrderBy(m => m.Key)) table.AddRow(Markup.Escape(name), $"{value:F4}");
+            AnsiConsole.Write(table);
+            return 0;
+        }));
+        return command;
+    }
+
+    public static Command Generate()
+    {
+        var from = new Option<string>("--from") { Description = "A causal-LM pretraining run folder.", Required = true };
+        var prompt = new Option<string>("--prompt") { Description = "Text to continue.", DefaultValueFactory = _ => "\n" };
+        var tokens = new Option<int>("--max-new-tokens") { Description = "Tokens to generate.", DefaultValueFactory = _ => 200 };
+        var temperature = new Option<double>("--temperature") { Description = "0 is greedy.", DefaultValueFactory = _ => 0.8 };
+        var topK = new Option<int>("--top-k") { Description = "Sample from the K most likely tokens (0: all).", DefaultValueFactory = _ => 50 };
+        var topP = new Option<double>("--top-p") { Description = "Nucleus sampling mass (1: off).", DefaultValueFactory = _ => 0.95 };
+        var seed = new Option<long>("--seed") { Description = "Sampling seed.", DefaultValueFactory = _ => 0 };
+        var command = new Command("generate", "Continue a prompt with a pretrained decoder (KV cache; greedy, temperature, top-k, top-p).") { from, prompt, tokens, temperature, topK, topP, seed };
+        command.SetAction(parse => CliErrors.Guard(() =>
+        {
+            var source = PretrainedSource.Resolve(parse.GetValue(from)!, null, "small", null, 0.0);
+            if (source.Body is not Gpt gpt) throw new InvalidOperationException($"{parse.GetValue(from)} holds an encoder; generation needs a causal decoder (a clm run).");
+            var ids = source.Tokenizer.Encode(parse.GetValue(prompt)!).Select(i => (long)i).ToArray();
+            if (ids.Length == 0) ids = [source.Tokenizer.Specials.Eos ?? 0];
+            var output = gpt.Generate(ids, parse.GetValue(tokens), parse.GetValue(temperature), parse.GetValue(topK) is > 0 and var k ? k : null,
+                parse.GetValue(topP) is < 1 and var p ? p : null, source.Tokenizer.Specials.Eos, parse.GetValue(seed));
+            Console.WriteLine(source.Tokenizer.Decode(output.Select(i => (int)i)));
+            return 0;
+        }));
+        return command;
+    }
+
+    public static Command LrFind() => ConfiguredCommand.Create("lr-find",
+        "The LR range test (fastai's lr_find) for the model and data 'flint pretrain' would use; prints valley/steepest suggestions and writes lr_find.csv.",
+        Schemas.Pretrain, c =>
+        {
+            var (run, result) = LrFindJob.Run(c, Console.Out);
+            AnsiConsole.MarkupLine(Markup.Escape($"Suggested learning rates: valley {result.Valley:G3}, steepest {result.Steepest:G3}, minimum/10 {result.Minimum:G3} ({result.StopReason})."));
+            AnsiConsole.MarkupLine(Markup.Escape($"Curve: {run.File("lr_find.csv")}"));
+            return 0;
+        });
+
+    public static Command DescribeLoop() => ConfiguredCommand.Create("describe-loop",
+        "Print the training loop 'flint pretrain' would run with these options: every event in firing order with its handlers.",
+        Schemas.Pretrain, c =>
+        {
+            var temp = Directory.CreateTempSubdirectory("flint-describe-").FullName;
+            try
+            {
+                var run = RunFolder.Open(Path.Combine(temp, "run"), "describe", false, c);
+                using var trainer = TrainingSetupAccess.Trainer(c, run);
+                Console.WriteLine(trainer.DescribeLoop());
+            }
+            finally
+            {
+                Directory.Delete(temp, recursive: true);
+            }
+            return 0;
+        });
+}

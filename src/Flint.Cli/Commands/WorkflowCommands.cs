@@ -1,0 +1,50 @@
+using System.CommandLine;
+using Flint.Workflow;
+using Spectre.Console;
+
+namespace Flint.Cli.Commands;
+
+/// <summary>The training workflow: <c>flint pretrain</c>, <c>flint finetune</c>.</summary>
+internal static class WorkflowCommands
+{
+    public static Command Pretrain() => ConfiguredCommand.Create("pretrain",
+        "Self-supervised pretraining (causal LM, masked LM or ELECTRA) on a corpus. Only --data is required; everything else has a sensible default.",
+        Schemas.Pretrain, c =>
+        {
+            var (run, summary) = PretrainJob.Run(c, Console.Out);
+            Show(summary, run, "pretrain");
+            return Exit(summary, run, "pretrain");
+        });
+
+    public static Command Finetune() => ConfiguredCommand.Create("finetune",
+        "Fine-tune a pretrained body (or one from scratch) on labelled text: full, adapters, LoRA, frozen or gradual unfreezing.",
+        Schemas.Finetune, c =>
+        {
+            var (run, summary) = FinetuneJob.Run(c, Console.Out);
+            Show(summary, run, "finetune");
+            return Exit(summary, run, "finetune");
+        });
+
+    internal static void Show(RunSummary s, RunFolder run, string kind)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape($"{kind}: {run.Name}")).AddColumn("measure").AddColumn("value");
+        table.AddRow("status", Markup.Escape($"{s.Status} ({s.StopReason})"));
+        table.AddRow("parameters", s.TrainableParams == s.Params ? $"{s.Params:N0}" : $"{s.TrainableParams:N0} trainable of {s.Params:N0}");
+        table.AddRow("steps", $"{s.FinalStep:N0}");
+        table.AddRow("tokens", $"{s.Tokens:N0}");
+        table.AddRow("wall time", $"{s.WallSeconds:F1} s");
+        table.AddRow("throughput", $"{s.TokensPerSecond:N0} tokens/s");
+        if (s.ValLoss is { } loss && !double.IsNaN(loss)) table.AddRow("validation loss", $"{loss:F4}");
+        if (s.ValAccuracy is { } va && !double.IsNaN(va)) table.AddRow("validation accuracy", $"{va:P2}");
+        if (s.TestAccuracy is { } ta && !double.IsNaN(ta)) table.AddRow("test accuracy", $"{ta:P2}");
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine(Markup.Escape($"Wrote {run.File("summary.json")}; weights in {Path.Combine(run.Checkpoints, "last", "model.safetensors")}."));
+    }
+
+    internal static int Exit(RunSummary s, RunFolder run, string kind)
+    {
+        if (s.Status != "interrupted") return 0;
+        AnsiConsole.MarkupLine(Markup.Escape($"Interrupted. Continue with: flint {kind} --out {run.Path} --resume last (plus the same options)."));
+        return 130;
+    }
+}
