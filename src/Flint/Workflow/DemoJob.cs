@@ -34,20 +34,20 @@ public static class DemoJob
     /// <summary>Runs the demo.</summary>
     public static DemoResult Run(RunConfig c, TextWriter log)
     {
-        double minutes = c.Double("minutes") ?? 8;
+        double minutes = c.Double("minutes") ?? 7;
         var seed = c["seed"];
         var folder = System.IO.Path.Combine(c["out"], $"demo-{DateTime.Now:yyyyMMdd-HHmmss}");
         Directory.CreateDirectory(folder);
         var corpus = $"{BundledData.Path("tinyshakespeare")},{BundledData.Path("sotu")}";
         var labelled = BundledData.Path("rt-polarity");
         string progress = c["progress"];
-        int epochs = Math.Max(1, (int)Math.Round(2 * minutes / 8));
+        int epochs = Math.Max(1, (int)Math.Round(2 * minutes / 7));
 
-        log.WriteLine($"== 1/3 pretraining a small causal LM on tiny-shakespeare + State of the Union ({minutes * 0.45:F1} min budget)");
+        log.WriteLine($"== 1/3 pretraining a small causal LM on tiny-shakespeare + State of the Union ({minutes * 0.4:F1} min budget)");
         var pretrainConfig = RunConfig.Resolve(Schemas.Pretrain, null, new Dictionary<string, string>
         {
             ["data"] = corpus, ["out"] = System.IO.Path.Combine(folder, "pretrain"), ["seed"] = seed, ["device"] = c["device"], ["model.preset"] = "small",
-            ["trainer.auto_minutes"] = (minutes * 0.45).ToString(CultureInfo.InvariantCulture), ["trainer.progress"] = progress, ["checkpoint.every_steps"] = "200",
+            ["trainer.auto_minutes"] = (minutes * 0.4).ToString(CultureInfo.InvariantCulture), ["trainer.progress"] = progress, ["checkpoint.every_steps"] = "200",
         });
         var (pretrainRun, pretrain) = PretrainJob.Run(pretrainConfig, log);
 

@@ -74,7 +74,7 @@ public static class Schemas
     public static ConfigSchema Demo { get; } = new(
     [
         new ConfigKey("out", "string", "runs", "Runs root for the demo's three runs."),
-        new("minutes", "float", "8", "Total time budget; pretraining gets about half, each fine-tuning run about a fifth.", Min: 1),
+        new("minutes", "float", "7", "Time budget: pretraining gets 40%; the two fine-tuning runs get round(2 × minutes / 7) epochs each.", Min: 1),
         new("seed", "int", "0", "Seed."),
         new("device", "string", "cpu", "cpu, cuda, cuda:N or auto.", Devices),
         new("progress", "bool", "true", "Show progress."),
