@@ -26,6 +26,8 @@ public static class Program
             ToolCommands.Generate(),
             ToolCommands.LrFind(),
             ToolCommands.DescribeLoop(),
+            RunsCommand.Create(),
+            RunsCommand.Report(),
         };
         return root;
     }

@@ -19,7 +19,7 @@ internal static class DemoCommand
             AnsiConsole.Write(table);
             AnsiConsole.MarkupLine(Markup.Escape(
                 $"Pretraining: {result.Pretrain.FinalStep:N0} steps, {result.Pretrain.Tokens:N0} tokens in {result.Pretrain.WallSeconds:F0} s, validation loss {result.Pretrain.ValLoss:F3}."));
-            AnsiConsole.MarkupLine(Markup.Escape($"Margin (test accuracy, pretrained − scratch): {result.Margin * 100:+0.0;-0.0} points. Everything is in {result.Folder} (demo.json, the three run folders)."));
+            AnsiConsole.MarkupLine(Markup.Escape($"Margin (test accuracy, pretrained − scratch): {result.Margin * 100:+0.0;-0.0} points. Everything is in {result.Folder} (demo.json, report.html with the curves, the three run folders)."));
             return 0;
         });
 }

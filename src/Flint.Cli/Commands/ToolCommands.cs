@@ -59,7 +59,7 @@ internal static class ToolCommands
         {
             var (run, result) = LrFindJob.Run(c, Console.Out);
             AnsiConsole.MarkupLine(Markup.Escape($"Suggested learning rates: valley {result.Valley:G3}, steepest {result.Steepest:G3}, minimum/10 {result.Minimum:G3} ({result.StopReason})."));
-            AnsiConsole.MarkupLine(Markup.Escape($"Curve: {run.File("lr_find.csv")}"));
+            AnsiConsole.MarkupLine(Markup.Escape($"Curve: {run.File("lr_find.csv")} and {run.File("lr_find.png")}"));
             return 0;
         });
 

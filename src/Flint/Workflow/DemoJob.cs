@@ -69,6 +69,8 @@ public static class DemoJob
         var scratch = Finetune("finetune-scratch", new() { ["from"] = "scratch", ["architecture_of"] = pretrainRun.Path });
 
         var result = new DemoResult(folder, pretrain, pretrained, scratch);
+        Reports.ReportBuilder.Write(new Reports.ReportRequest("Flint demo: pretrained vs from scratch on rt-polarity", [pretrainRun.Path, pretrained.Run, scratch.Run]),
+            System.IO.Path.Combine(folder, "report.html"));
         File.WriteAllText(System.IO.Path.Combine(folder, "demo.json"), JsonSerializer.Serialize(new
         {
             pretrained = new { test_accuracy = pretrained.TestAccuracy, val_accuracy = pretrained.ValAccuracy, run = pretrained.Run },

@@ -30,6 +30,12 @@ public static class FinetuneJob
         var source = PretrainedSource.Resolve(from, c.String("architecture_of"), c["model.preset"], c.String("tokenizer"), c.Double("model.dropout") ?? 0.1);
         var run = RunFolder.Open(c.String("out"), "finetune", c.Has("resume"), c);
         log.WriteLine($"Run folder: {run.Path}");
+        return Tracking.RunTracking.Track(run, () => Train(c, run, source, labels, trainSet, validationSet, testSet, from, seed, data, started, log));
+    }
+
+    static (RunFolder Run, RunSummary Summary) Train(RunConfig c, RunFolder run, PretrainedSource source, LabelMap labels, List<LabeledExample> trainSet,
+        List<LabeledExample> validationSet, List<LabeledExample> testSet, string from, long seed, string data, DateTimeOffset started, TextWriter log)
+    {
         log.WriteLine($"Body: {source.LoadReport}.");
         labels.Save(run.File("labels.json"));
         source.Tokenizer.Save(run.File("tokenizer"));

@@ -46,9 +46,11 @@ public static class LrFindJob
             for (int i = 0; i < result.LearningRates.Count; i++)
                 csv.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{result.LearningRates[i]:G6},{result.RawLosses[i]:G6},{result.Losses[i]:G6}"));
         }
+        File.WriteAllBytes(run.File("lr_find.png"), Reports.Charts.LrFinder(result.LearningRates, result.Losses, result.Valley, result.Steepest));
         new RunSummary { Name = run.Name, Kind = "lr-find", Status = "finished", StopReason = result.StopReason, FinalStep = result.LearningRates.Count,
             Metrics = new() { ["valley"] = result.Valley, ["steepest"] = result.Steepest, ["minimum"] = result.Minimum }, GitCommit = RunFolder.GitCommit(),
             Started = DateTimeOffset.UtcNow, Finished = DateTimeOffset.UtcNow }.Write(run.Path);
+        Tracking.RunStore.ForRun(run.Path).Upsert(run.Path);
         return (run, result);
     }
 }

@@ -33,6 +33,11 @@ public static class PretrainJob
             c = c.With("trainer.max_steps", recorded);
         var run = RunFolder.Open(c.String("out"), "pretrain", c.Has("resume"), c);
         log.WriteLine($"Run folder: {run.Path}");
+        return Tracking.RunTracking.Track(run, () => Train(c, run, data, preset, objectiveName, started, log));
+    }
+
+    static (RunFolder Run, RunSummary Summary) Train(RunConfig c, RunFolder run, string data, ModelPreset preset, string objectiveName, DateTimeOffset started, TextWriter log)
+    {
 
         // Data: a tokenized dataset is used as is; raw text is tokenized into the run folder once (reused on resume).
         var inputs = data.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

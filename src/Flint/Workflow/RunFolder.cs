@@ -53,11 +53,14 @@ public sealed class RunFolder
     }
 
     /// <summary>A value of the run's resolved config (<c>config.yaml</c>), or null.</summary>
-    public string? ConfigValue(string key)
+    public string? ConfigValue(string key) => Config().GetValueOrDefault(key);
+
+    /// <summary>The run's resolved config (<c>config.yaml</c>) as dotted keys, including <c>kind</c>.</summary>
+    public Dictionary<string, string> Config()
     {
-        var lines = System.IO.File.ReadAllLines(File("config.yaml"));
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
         string section = "";
-        foreach (var line in lines)
+        foreach (var line in System.IO.File.ReadAllLines(File("config.yaml")))
         {
             if (line.StartsWith('#') || line.Trim().Length == 0) continue;
             var trimmed = line.TrimStart();
@@ -66,10 +69,9 @@ public sealed class RunFolder
             var name = trimmed[..colon];
             var value = trimmed[(colon + 1)..].Trim().Trim('"');
             if (!line.StartsWith(' ') && value.Length == 0) { section = name; continue; }
-            var full = line.StartsWith(' ') ? $"{section}.{name}" : name;
-            if (full == key) return value;
+            values[line.StartsWith(' ') ? $"{section}.{name}" : name] = value;
         }
-        return null;
+        return values;
     }
 
     /// <summary>The commit of the git repository around the working folder, if any.</summary>

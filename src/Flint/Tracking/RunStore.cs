@@ -1,0 +1,160 @@
+using System.Globalization;
+using System.Text.Json;
+using Flint.Workflow;
+using Microsoft.Data.Sqlite;
+
+namespace Flint.Tracking;
+
+/// <summary>
+/// An index of every run under a runs root, in an embedded SQLite database (<c>flint.db</c>). Metrics stay in the run
+/// folders; the store can always be rebuilt from them (<see cref="Reindex"/>). WAL mode and a busy timeout let several
+/// runs write at once without corrupting it.
+/// </summary>
+public sealed class RunStore
+{
+    /// <summary>The database file name inside the runs root.</summary>
+    public const string FileName = "flint.db";
+    readonly string _connection;
+
+    RunStore(string root)
+    {
+        Root = Path.GetFullPath(root);
+        _connection = new SqliteConnectionStringBuilder { DataSource = Path.Combine(Root, FileName), Pooling = false, DefaultTimeout = 30 }.ToString();
+    }
+
+    /// <summary>The runs root.</summary>
+    public string Root { get; }
+
+    /// <summary>Opens (creating if needed) the store of <paramref name="root"/>.</summary>
+    public static RunStore Open(string root)
+    {
+        Directory.CreateDirectory(root);
+        var store = new RunStore(root);
+        store.Execute("PRAGMA journal_mode=WAL;");
+        store.Execute("""
+            CREATE TABLE IF NOT EXISTS runs (
+                id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, started TEXT, finished TEXT,
+                config TEXT NOT NULL, parent TEXT, metrics TEXT NOT NULL, tags TEXT NOT NULL DEFAULT '', notes TEXT NOT NULL DEFAULT '');
+            """);
+        return store;
+    }
+
+    /// <summary>The store for the runs root that holds <paramref name="runFolder"/> (its parent folder, or the demo folder's parent).</summary>
+    public static RunStore ForRun(string runFolder)
+    {
+        var parent = Directory.GetParent(Path.GetFullPath(runFolder))!;
+        // Demo runs live one level deeper (runs/demo-…/pretrain): index them in the same root as the demo.
+        if (parent.Name.StartsWith("demo-", StringComparison.Ordinal) && parent.Parent is { } grand) parent = grand;
+        return Open(parent.FullName);
+    }
+
+    /// <summary>Records that a run started (status running) or updates it from its folder (config.yaml, summary.json).</summary>
+    public void Upsert(string runFolder, string? status = null)
+    {
+        var run = RunFolder.Existing(runFolder);
+        var id = Path.GetRelativePath(Root, run.Path);
+        var config = run.Config();
+        RunSummary? summary = File.Exists(run.File(RunSummary.FileName)) ? RunSummary.Read(run.Path) : null;
+        var metrics = new Dictionary<string, double>();
+        if (summary is not null)
+        {
+            void Add(string key, double? value) { if (value is { } v && double.IsFinite(v)) metrics[key] = v; }
+            Add("val_loss", summary.ValLoss); Add("val_accuracy", summary.ValAccuracy); Add("test_accuracy", summary.TestAccuracy);
+            Add("tokens_per_s", summary.TokensPerSecond); Add("wall_s", summary.WallSeconds); Add("params", summary.Params);
+            Add("final_step", summary.FinalStep); Add("tokens", summary.Tokens);
+            foreach (var (k, v) in summary.Metrics) Add(k, v);
+        }
+        var parent = summary?.Parent is { } p && p.StartsWith(Root, StringComparison.Ordinal) ? Path.GetRelativePath(Root, p) : summary?.Parent;
+        Execute("""
+            INSERT INTO runs (id, name, kind, status, started, finished, config, parent, metrics) VALUES ($id, $name, $kind, $status, $started, $finished, $config, $parent, $metrics)
+            ON CONFLICT(id) DO UPDATE SET kind = $kind, status = $status, started = COALESCE(runs.started, $started), finished = $finished,
+                config = $config, parent = $parent, metrics = $metrics;
+            """,
+            ("$id", id), ("$name", run.Name), ("$kind", config.GetValueOrDefault("kind") ?? summary?.Kind ?? "unknown"),
+            ("$status", status ?? summary?.Status ?? "running"), ("$started", (summary?.Started ?? DateTimeOffset.UtcNow).ToString("O")),
+            ("$finished", summary is null ? null : summary.Finished.ToString("O")), ("$config", JsonSerializer.Serialize(config)),
+            ("$parent", parent), ("$metrics", JsonSerializer.Serialize(metrics)));
+    }
+
+    /// <summary>Rebuilds the index from the run folders under the root (tags and notes are kept).</summary>
+    public int Reindex()
+    {
+        int count = 0;
+        foreach (var config in Directory.EnumerateFiles(Root, "config.yaml", new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 3 }))
+        {
+            var folder = Path.GetDirectoryName(config)!;
+            if (Path.GetRelativePath(Root, folder).Split(Path.DirectorySeparatorChar).Any(p => p is "checkpoints" or "data")) continue;
+            Upsert(folder, File.Exists(Path.Combine(folder, RunSummary.FileName)) ? null : "incomplete"); // running, or stopped without a summary
+            count++;
+        }
+        return count;
+    }
+
+    /// <summary>Runs, newest first, filtered by kind, tag and status.</summary>
+    public IReadOnlyList<RunRecord> List(string? kind = null, string? tag = null, string? status = null)
+    {
+        var runs = new List<RunRecord>();
+        using var connection = Connect();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, name, kind, status, started, finished, config, parent, metrics, tags, notes FROM runs ORDER BY started DESC, id";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var record = new RunRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), Date(reader, 4), Date(reader, 5),
+                JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(6))!, reader.IsDBNull(7) ? null : reader.GetString(7),
+                JsonSerializer.Deserialize<Dictionary<string, double>>(reader.GetString(8))!,
+                reader.GetString(9).Split(',', StringSplitOptions.RemoveEmptyEntries), reader.GetString(10));
+            if ((kind is null || record.Kind == kind) && (status is null || record.Status == status) && (tag is null || record.Tags.Contains(tag))) runs.Add(record);
+        }
+        return runs;
+    }
+
+    /// <summary>One run by id (or unique id prefix / folder name).</summary>
+    public RunRecord Get(string id)
+    {
+        var all = List();
+        var matches = all.Where(r => r.Id == id || r.Name == id).ToList();
+        if (matches.Count == 0) matches = all.Where(r => r.Id.StartsWith(id, StringComparison.Ordinal)).ToList();
+        return matches.Count switch
+        {
+            1 => matches[0],
+            0 => throw new KeyNotFoundException($"No run '{id}' in {Root}. 'flint runs' lists them; 'flint runs reindex' rebuilds the index from the folders."),
+            _ => throw new KeyNotFoundException($"'{id}' matches {matches.Count} runs ({string.Join(", ", matches.Take(5).Select(m => m.Id))}); give more of the id."),
+        };
+    }
+
+    /// <summary>Adds a tag.</summary>
+    public void Tag(string id, string tag)
+    {
+        var run = Get(id);
+        Execute("UPDATE runs SET tags = $tags WHERE id = $id", ("$tags", string.Join(',', run.Tags.Append(tag).Distinct())), ("$id", run.Id));
+    }
+
+    /// <summary>Sets the note.</summary>
+    public void Note(string id, string note) => Execute("UPDATE runs SET notes = $notes WHERE id = $id", ("$notes", note), ("$id", Get(id).Id));
+
+    /// <summary>The run folder of a record.</summary>
+    public string FolderOf(RunRecord run) => Path.Combine(Root, run.Id);
+
+    static DateTimeOffset? Date(SqliteDataReader reader, int column) =>
+        reader.IsDBNull(column) ? null : DateTimeOffset.Parse(reader.GetString(column), CultureInfo.InvariantCulture);
+
+    SqliteConnection Connect()
+    {
+        var connection = new SqliteConnection(_connection);
+        connection.Open();
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA busy_timeout = 30000;";
+        pragma.ExecuteNonQuery();
+        return connection;
+    }
+
+    void Execute(string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var connection = Connect();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        command.ExecuteNonQuery();
+    }
+}

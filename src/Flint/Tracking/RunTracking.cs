@@ -1,0 +1,25 @@
+using Flint.Workflow;
+
+namespace Flint.Tracking;
+
+/// <summary>Registers a run in its runs root's store while it runs, and records how it ended.</summary>
+public static class RunTracking
+{
+    /// <summary>Runs <paramref name="work"/>, marking the run running, then finished/interrupted (from its summary) or failed.</summary>
+    public static (RunFolder Run, RunSummary Summary) Track(RunFolder run, Func<(RunFolder Run, RunSummary Summary)> work)
+    {
+        var store = RunStore.ForRun(run.Path);
+        store.Upsert(run.Path, "running");
+        try
+        {
+            var result = work();
+            store.Upsert(run.Path);
+            return result;
+        }
+        catch
+        {
+            store.Upsert(run.Path, "failed");
+            throw;
+        }
+    }
+}
