@@ -28,6 +28,7 @@ public static class Program
             ToolCommands.DescribeLoop(),
             RunsCommand.Create(),
             RunsCommand.Report(),
+            DashboardCommand.Create(),
         };
         return root;
     }
