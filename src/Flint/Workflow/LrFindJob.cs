@@ -5,7 +5,6 @@ using Flint.Optim;
 using Flint.Text.Corpus;
 using Flint.Text.Data;
 using Flint.Text.Shards;
-using Flint.Text.Tokenizers;
 using static TorchSharp.torch;
 
 namespace Flint.Workflow;
@@ -23,13 +22,7 @@ public static class LrFindJob
         string dataset = inputs.Length == 1 && File.Exists(Path.Combine(data, TokenDatasetMeta.FileName)) ? data : run.File("data");
         if (dataset != data)
         {
-            ITokenizer tokenizer = c["tokenizer"] switch
-            {
-                "auto" or "char" when preset.Name == "char-small" || c["tokenizer"] == "char" =>
-                    CharTokenizer.FromCorpus(CorpusReader.Read(CorpusReader.ExpandInputs(inputs), new CorpusOptions(), new CorpusReport()).Select(d => d.Text)),
-                "auto" => BpeTrainer.Train(CorpusReader.Read(CorpusReader.ExpandInputs(inputs), new CorpusOptions(), new CorpusReport()).Select(d => d.Text), 4096),
-                var name => Tokenizers.FromName(name),
-            };
+            var tokenizer = PretrainJob.ChooseTokenizer(c, preset, inputs, log);
             TokenizeJob.Run(CorpusReader.ExpandInputs(inputs), tokenizer, dataset, new TokenizeOptions(ValidationFraction: 0, Overwrite: true));
         }
         using var shards = TokenShards.Open(dataset);

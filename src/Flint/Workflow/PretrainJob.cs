@@ -98,7 +98,8 @@ public static class PretrainJob
         return (run, summary);
     }
 
-    static ITokenizer ChooseTokenizer(RunConfig c, ModelPreset preset, string[] inputs, TextWriter log)
+    /// <summary>The tokenizer <c>--tokenizer</c> names (with <c>auto</c> resolved for the preset), trained on the corpus when needed.</summary>
+    internal static ITokenizer ChooseTokenizer(RunConfig c, ModelPreset preset, string[] inputs, TextWriter log)
     {
         var name = c["tokenizer"];
         if (name == "auto") name = preset.Name == "char-small" ? "char" : "train-bpe:4096";
