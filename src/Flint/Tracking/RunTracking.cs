@@ -6,7 +6,7 @@ namespace Flint.Tracking;
 public static class RunTracking
 {
     /// <summary>Runs <paramref name="work"/>, marking the run running, then finished/interrupted (from its summary) or failed.</summary>
-    public static (RunFolder Run, RunSummary Summary) Track(RunFolder run, Func<(RunFolder Run, RunSummary Summary)> work)
+    public static T Track<T>(RunFolder run, Func<T> work)
     {
         var store = RunStore.ForRun(run.Path);
         store.Upsert(run.Path, "running");

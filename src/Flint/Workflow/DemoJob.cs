@@ -36,8 +36,24 @@ public static class DemoJob
     {
         double minutes = c.Double("minutes") ?? 7;
         var seed = c["seed"];
-        var folder = System.IO.Path.Combine(c["out"], $"demo-{DateTime.Now:yyyyMMdd-HHmmss}");
-        Directory.CreateDirectory(folder);
+        var demoRun = RunFolder.Open(System.IO.Path.Combine(c["out"], $"demo-{DateTime.Now:yyyyMMdd-HHmmss}"), "demo", false, c);
+        var folder = demoRun.Path;
+        var started = DateTimeOffset.UtcNow;
+        return Tracking.RunTracking.Track(demoRun, () =>
+        {
+            var result = RunArms(c, folder, minutes, seed, log);
+            new RunSummary
+            {
+                Name = demoRun.Name, Kind = "demo", Status = "finished", StopReason = "completed", Started = started, Finished = DateTimeOffset.UtcNow,
+                GitCommit = RunFolder.GitCommit(), WallSeconds = (DateTimeOffset.UtcNow - started).TotalSeconds, TestAccuracy = result.Pretrained.TestAccuracy,
+                Metrics = new() { ["margin"] = result.Margin, ["pretrained_test_accuracy"] = result.Pretrained.TestAccuracy, ["scratch_test_accuracy"] = result.Scratch.TestAccuracy },
+            }.Write(folder);
+            return result;
+        });
+    }
+
+    static DemoResult RunArms(RunConfig c, string folder, double minutes, string seed, TextWriter log)
+    {
         var corpus = $"{BundledData.Path("tinyshakespeare")},{BundledData.Path("sotu")}";
         var labelled = BundledData.Path("rt-polarity");
         string progress = c["progress"];

@@ -57,4 +57,32 @@ public sealed class KillTests
         Assert.True(killsDuringSave >= 1, "no kill landed during a save");
         Assert.Equal(expected, Sha(last.Output));
     }
+
+    [Fact]
+    public async Task Ctrl_c_finishes_the_step_saves_and_says_how_to_resume()
+    {
+        using var folder = TestPaths.NewTempFolder();
+        var corpus = folder.File("corpus.txt");
+        File.WriteAllText(corpus, File.ReadAllText(TestPaths.Data("tinyshakespeare", "input.txt"))[..20000]);
+        var run = folder.File("run");
+        var cli = Path.Combine(AppContext.BaseDirectory, "Flint.Cli.dll");
+        var start = new ProcessStartInfo("dotnet", $"\"{cli}\" pretrain --data \"{corpus}\" --out \"{run}\" --model.preset nano --tokenizer char --trainer.max-steps 1000000 " +
+            "--data.batch-size 4 --trainer.progress false --trainer.log-every 5 --checkpoint.every-steps 1000000")
+        { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!File.Exists(Path.Combine(run, "metrics.csv")) && DateTime.UtcNow < deadline) await Task.Delay(100);
+        await Task.Delay(500);
+        using (var kill = Process.Start("kill", $"-INT {process.Id}")!) await kill.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        var printed = await output + await error;
+        Assert.True(process.ExitCode == 130, printed);
+        Assert.Contains("Interrupted. Continue with: flint pretrain --out", printed);
+        Assert.Contains("--resume last", printed);
+        Assert.Null(Flint.Checkpoints.CheckpointStore.Problem(Path.Combine(run, "checkpoints", "last")));
+        Assert.Contains("\"status\": \"interrupted\"", File.ReadAllText(Path.Combine(run, "summary.json")));
+    }
 }

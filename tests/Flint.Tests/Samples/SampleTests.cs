@@ -26,4 +26,13 @@ public sealed class SampleTests
         foreach (var name in new[] { "train/lm_loss", "train/detection_loss" })
             Assert.True(result.Series(name)[^1].Value < result.Series(name)[0].Value * 0.8, $"{name}: {result.Series(name)[0].Value} -> {result.Series(name)[^1].Value}");
     }
+
+    [Fact]
+    public void The_custom_callback_sample_stops_training_when_the_loss_plateaus()
+    {
+        var result = global::Samples.CustomCallback.Sample.Run(progress: false);
+        Assert.StartsWith("training loss flat for 3 log windows", result.StopReason);
+        Assert.True(result.Steps < 3000);
+        Assert.Contains(result.History, r => r.Name == "plateau/flat_flushes");
+    }
 }

@@ -1,0 +1,4 @@
+using Samples.CustomCallback;
+
+var result = Sample.Run();
+Console.WriteLine($"{result.Steps} steps: {result.StopReason}");
