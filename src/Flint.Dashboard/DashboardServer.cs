@@ -63,7 +63,7 @@ public sealed class DashboardServer : IAsyncDisposable
             IReadOnlyList<MetricPoint> Get(string n) => series.TryGetValue(n, out var p) ? p : [];
             byte[]? png = name switch
             {
-                "loss" => Charts.Lines("Loss vs step", "loss (nats/token)", Charts.Axis.Step, [("train", Get("train/loss")), ("validation", Get("val/loss"))]),
+                "loss" => Charts.Lines("Loss vs step", "loss (nats)", Charts.Axis.Step, [("train", Get("train/loss")), ("validation", Get("val/loss"))]),
                 "lr" => Charts.Lines("Learning rate", "learning rate", Charts.Axis.Step, [("lr", Get("lr"))]),
                 "throughput" => Charts.Lines("Throughput", "tokens per second", Charts.Axis.WallTime, [("tokens/s", Get("throughput/tokens_per_s"))]),
                 "accuracy" => Charts.Lines("Validation accuracy", "accuracy (fraction)", Charts.Axis.Step, [("validation", Get("val/accuracy"))]),

@@ -33,7 +33,7 @@ public static class ReportBuilder
 
         var losses = runs.SelectMany(r => new[] { ($"{r.Name}: train", Get(r, "train/loss")), ($"{r.Name}: validation", Get(r, "val/loss")) }).ToList();
         foreach (var axis in new[] { Charts.Axis.Step, Charts.Axis.Tokens, Charts.Axis.WallTime })
-            Chart($"loss-{axis.ToString().ToLowerInvariant()}", $"Loss against {Label(axis)}.", Charts.Lines($"Loss vs {Label(axis)}", "loss (nats/token)", axis, losses));
+            Chart($"loss-{axis.ToString().ToLowerInvariant()}", $"Loss against {Label(axis)}.", Charts.Lines($"Loss vs {Label(axis)}", "loss (nats)", axis, losses));
         Chart("accuracy", "Validation accuracy.", Charts.Lines("Validation accuracy", "accuracy (fraction)", Charts.Axis.Step,
             runs.Select(r => (r.Name, Get(r, "val/accuracy")))));
         Chart("lr", "Learning rate schedule.", Charts.Lines("Learning rate", "learning rate", Charts.Axis.Step, runs.Select(r => (r.Name, Get(r, "lr")))));
