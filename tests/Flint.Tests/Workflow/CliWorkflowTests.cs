@@ -60,6 +60,20 @@ public sealed class CliWorkflowTests
         Assert.True(exit == 0, error);
         Assert.StartsWith("ROMEO:", output);
         Assert.True(output.Trim().Length > "ROMEO:".Length);
+
+        // Every run registered itself in the runs root's store; list, compare and report them through the CLI.
+        (exit, output, error) = CliRunner.Run("runs", "--runs", folder.Path);
+        Assert.True(exit == 0, output + error);
+        Assert.Contains("pre", output);
+        Assert.Contains("ft", output);
+        Assert.Contains("evaluate-", output);
+        (exit, output, error) = CliRunner.Run("runs", "compare", "pre", "ft", "--runs", folder.Path);
+        Assert.True(exit == 0, output + error);
+        Assert.Contains("kind", output);
+        var report = folder.File("report.html");
+        (exit, output, error) = CliRunner.Run("report", "pre", "ft", "--runs", folder.Path, "--out", report);
+        Assert.True(exit == 0, output + error);
+        Assert.Contains("data:image/png;base64,", File.ReadAllText(report));
     }
 
     [Fact]
