@@ -125,7 +125,9 @@ public sealed partial class Trainer
         if (!metrics.TryGetValue(monitor, out var value))
             throw new InvalidOperationException($"Checkpoints monitor '{monitor}', which validation did not log. Logged: {string.Join(", ", metrics.Keys)}.");
         var store = new CheckpointStore(Checkpoints.Directory);
-        var best = store.All().Select(c => c.Folder).Where(f => Path.GetFileName(f).StartsWith("best-", StringComparison.Ordinal) && CheckpointStore.Problem(f) is null)
+        // Only the recorded metric is needed here; hashing every kept checkpoint on each validation would reread whole model files.
+        var best = store.All().Select(c => c.Folder)
+            .Where(f => Path.GetFileName(f).StartsWith("best-", StringComparison.Ordinal) && File.Exists(Path.Combine(f, CheckpointManifest.FileName)))
             .Select(f => (Folder: f, Metric: JsonSerializer.Deserialize<TrainerCheckpoint>(File.ReadAllText(Path.Combine(f, TrainerCheckpoint.FileName)))!.Metric ?? double.NaN))
             .ToList();
         bool better(double a, double b) => Checkpoints.Mode == "min" ? a < b : a > b;

@@ -16,7 +16,7 @@ public static class ClassifierRun
         var labels = LabelMap.Load(run.File("labels.json"));
         var from = run.ConfigValue("from") ?? "scratch";
         var source = PretrainedSource.Resolve(from == "scratch" ? "scratch" : from, run.ConfigValue("architecture_of") is { Length: > 0 } a ? a : null,
-            run.ConfigValue("model.preset") ?? "small", null, 0.0);
+            run.ConfigValue("model.preset") ?? "small", null, 0.0, loadWeights: false); // the fine-tuned checkpoint below holds every weight
         var method = Enum.Parse<FinetuneMethod>(run.ConfigValue("finetune.method") ?? "full", ignoreCase: true);
         var pooling = run.ConfigValue("finetune.pooling") is { Length: > 0 } p ? Enum.Parse<Pooling>(p, ignoreCase: true) : source.Body.IsCausal ? Pooling.Last : Pooling.First;
         var classifier = new SequenceClassifier(source.Body, new ClassifierOptions(labels.Count, pooling, 0.0, 0.0, method,

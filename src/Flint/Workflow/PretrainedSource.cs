@@ -14,7 +14,13 @@ public sealed record PretrainedSource(ITextEncoder Body, ITokenizer Tokenizer, s
     /// folder (model.safetensors with vocab files), or <c>scratch</c> (random weights; architecture from
     /// <paramref name="architectureOf"/> or <paramref name="preset"/> + <paramref name="tokenizerName"/>).
     /// </summary>
-    public static PretrainedSource Resolve(string from, string? architectureOf, string preset, string? tokenizerName, double dropout)
+    /// <param name="from">What to start from.</param>
+    /// <param name="architectureOf">With <c>scratch</c>: the run whose preset and tokenizer to copy.</param>
+    /// <param name="preset">With <c>scratch</c> and no run: the model size.</param>
+    /// <param name="tokenizerName">A tokenizer that must match the pretrained one, or null.</param>
+    /// <param name="dropout">Dropout of the built body.</param>
+    /// <param name="loadWeights">False builds the architecture only (the caller loads other weights into it, e.g. a fine-tuned checkpoint).</param>
+    public static PretrainedSource Resolve(string from, string? architectureOf, string preset, string? tokenizerName, double dropout, bool loadWeights = true)
     {
         if (from == "scratch")
         {
@@ -38,13 +44,14 @@ public sealed record PretrainedSource(ITextEncoder Body, ITokenizer Tokenizer, s
         {
             var run = RunFolder.Existing(runPath);
             var checkpoint = runPath == from ? Path.Combine(run.Checkpoints, "last") : from;
-            if (CheckpointStore.Problem(checkpoint) is { } problem)
-                throw new InvalidDataException($"--from {from}: the run has no usable checkpoint ({problem}). Finish or resume its pretraining first.");
             var presetName = run.ConfigValue("model.preset") ?? preset;
             var objective = run.ConfigValue("objective") ?? "clm";
             var tokenizer = Tokenizers.Load(run.File("tokenizer"));
             Check(tokenizer, tokenizerName);
             var body = Build(ModelPresets.Get(presetName), tokenizer, objective, dropout);
+            if (!loadWeights) return new PretrainedSource(body, tokenizer, presetName, run.Path, $"the architecture of {run.Name}");
+            if (CheckpointStore.Problem(checkpoint) is { } problem)
+                throw new InvalidDataException($"--from {from}: the run has no usable checkpoint ({problem}). Finish or resume its pretraining first.");
             var prefix = objective == "electra" ? "discriminator." : "model.";
             var report = WeightLoader.LoadFile((nn.Module)body, Path.Combine(checkpoint, "model.safetensors"), strict: true,
                 rename: key => key.StartsWith(prefix, StringComparison.Ordinal) ? key[prefix.Length..] : null);
@@ -55,14 +62,16 @@ public sealed record PretrainedSource(ITextEncoder Body, ITokenizer Tokenizer, s
         var weights = Path.Combine(from, "model.safetensors");
         if (File.Exists(weights))
         {
-            var names = Safetensors.ReadHeader(weights).Entries.Select(e => e.Name).ToList();
+            var entries = Safetensors.ReadHeader(weights).Entries;
+            var names = entries.Select(e => e.Name).ToList();
             if (names.Any(n => n.Contains("attn.c_attn", StringComparison.Ordinal)))
             {
-                var wte = Safetensors.ReadHeader(weights).Entries.First(e => e.Name.EndsWith("wte.weight", StringComparison.Ordinal));
+                var wte = entries.First(e => e.Name.EndsWith("wte.weight", StringComparison.Ordinal));
                 int layers = names.Where(n => n.Contains(".h.", StringComparison.Ordinal)).Select(n => int.Parse(n.Split(".h.")[1].Split('.')[0], System.Globalization.CultureInfo.InvariantCulture)).Max() + 1;
-                var wpe = Safetensors.ReadHeader(weights).Entries.First(e => e.Name.EndsWith("wpe.weight", StringComparison.Ordinal));
+                var wpe = entries.First(e => e.Name.EndsWith("wpe.weight", StringComparison.Ordinal));
                 int width = (int)wte.Shape[1];
                 var gpt = new Gpt(new GptConfig((int)wte.Shape[0], (int)wpe.Shape[0], layers, Math.Max(1, width / 64), width, dropout));
+                if (!loadWeights) return new PretrainedSource(gpt, new Gpt2Tokenizer(), "gpt2", null, $"the architecture of {from}");
                 var report = HuggingFaceWeights.LoadGpt2(gpt, weights);
                 return new PretrainedSource(gpt, new Gpt2Tokenizer(), "gpt2", null, $"HuggingFace GPT-2 from {from}: {report.Describe(5)}; the LM head is tied and dropped");
             }

@@ -13,9 +13,6 @@ public static class TorchNative
     static readonly Lock Gate = new();
     static NativeFixState? _state;
 
-    /// <summary>The state of the native fix, once <see cref="EnsureLoaded"/> has run.</summary>
-    public static NativeFixState FixState => _state ?? throw new InvalidOperationException("Call TorchNative.EnsureLoaded() first.");
-
     /// <summary>Makes sure libtorch is loaded. Idempotent and thread-safe; throws <see cref="FlintNativeLoadException"/> when it cannot be.</summary>
     public static NativeFixState EnsureLoaded()
     {
