@@ -1,3 +1,4 @@
+using Flint.Checkpoints;
 using Flint.Optim;
 using Flint.Optim.Schedules;
 using Flint.Training;
@@ -71,6 +72,27 @@ public sealed class CallbackTests
         Assert.DoesNotContain(result.History, r => r.Name == "lr/decay@x0.5");
         var half = result.Series("lr/no_decay@x0.5");
         Assert.Equal(0.005 * schedule.Multiplier(9), half[^1].Value, 12);
+    }
+
+    [Fact]
+    public void Lr_monitor_every_3_steps_still_logs_at_steps_6_and_9_after_resuming_from_step_4()
+    {
+        using var folder = TestPaths.NewTempFolder();
+        var checkpoints = new CheckpointOptions(folder.File("ckpt"));
+        var schedule = new WarmupCosineSchedule(WarmupSteps: 4, TotalSteps: 10);
+        OptimizerSetup Setup(TinyTokenModel m, OptimizerPlan _) => Optimizers.AdamW(ParameterGroups.Single(m), lr: 0.01, schedule: schedule);
+        var data = TinyData.Batches(10, 2);
+        using (var first = new Trainer(Options(10) with { LogEveryNSteps = 3 }, [new LearningRateMonitor(every: 3)], checkpoints: checkpoints))
+        {
+            first.Events.BatchEnded.Subscribe((e, ctx) => { if (e.Step == 4) ctx.Control.RequestInterrupt(); });
+            Assert.Equal(4, first.Fit(new TinyTokenModel(configure: Setup), data).Steps);
+        }
+        using var resumed = new Trainer(Options(10) with { LogEveryNSteps = 3 }, [new LearningRateMonitor(every: 3)], checkpoints: checkpoints);
+        var lrs = resumed.Fit(new TinyTokenModel(configure: Setup), data, resume: "last").Series("lr");
+        Assert.Equal([6L, 9], lrs.Select(r => r.Step));
+        // The value is the LR the step ran with: step 6 ran with the schedule at 5 completed steps.
+        Assert.Equal(0.01 * schedule.Multiplier(5), lrs[0].Value, 12);
+        Assert.Equal(0.01 * schedule.Multiplier(8), lrs[1].Value, 12);
     }
 
     [Fact]

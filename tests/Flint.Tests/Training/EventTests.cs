@@ -1,6 +1,8 @@
+using Flint.Logging;
 using Flint.Training;
 using Flint.Training.Callbacks;
 using Flint.Training.Events;
+using static TorchSharp.torch;
 
 namespace Flint.Tests.Training;
 
@@ -8,6 +10,9 @@ public sealed class EventTests
 {
     static Trainer Quiet(long steps, IEnumerable<Callback>? callbacks = null) =>
         new(new TrainerOptions { MaxSteps = steps, ProgressBar = false, SanityValidationBatches = 0 }, callbacks);
+
+    // Events fired directly, without a Trainer: what a handler sees is only the payload and this context.
+    static LoopContext Context() => new(new TrainerState(), new TrainerControl(), new MetricLog(), CPU);
 
     [Fact]
     public void Every_and_once_filters_count_optimizer_steps()
@@ -24,6 +29,87 @@ public sealed class EventTests
         Assert.Equal([7L], once);
         Assert.Equal([9L, 10], when);
     }
+
+    [Fact]
+    public void Once_counts_firings_so_it_runs_once_in_a_step_of_three_micro_batches()
+    {
+        var events = new TrainerEvents();
+        var once = new List<(long, int)>();
+        var every = new List<(long, int)>();
+        var when = new List<(long, int)>();
+        events.BeforeBackward.Subscribe((e, _) => once.Add((e.Step, e.MicroBatch)), filter: EventFilter.Once(1));
+        events.BeforeBackward.Subscribe((e, _) => every.Add((e.Step, e.MicroBatch)), filter: EventFilter.Every(3));
+        events.BeforeBackward.Subscribe((e, _) => when.Add((e.Step, e.MicroBatch)), filter: EventFilter.When(i => i == 1));
+        var ctx = Context();
+        using var loss = zeros([]);
+        for (long step = 0; step < 2; step++)
+            for (int micro = 0; micro < 3; micro++) // accumulation 3: the payload's Index is step + 1 for all three
+                events.BeforeBackward.Fire(new BeforeBackward(step, micro, loss), ctx);
+        Assert.Equal([(0L, 0)], once);
+        Assert.Equal([(0L, 2), (1L, 2)], every); // the 3rd and 6th firings
+        Assert.Equal([(0L, 0), (0L, 1), (0L, 2)], when); // When is judged on the payload's Index, as documented
+    }
+
+    [Fact]
+    public void Each_subscription_counts_its_own_firings_even_when_two_share_a_filter()
+    {
+        var events = new TrainerEvents();
+        var early = new List<long>();
+        var late = new List<long>();
+        var everySecond = EventFilter.Every(2);
+        var ctx = Context();
+        using var loss = zeros([]);
+        events.BatchEnded.Subscribe((e, _) => early.Add(e.Step), filter: everySecond);
+        events.BatchEnded.Fire(new BatchEnded(1, loss, 1, 1, false), ctx);
+        events.BatchEnded.Subscribe((e, _) => late.Add(e.Step), filter: everySecond);
+        for (long step = 2; step <= 5; step++) events.BatchEnded.Fire(new BatchEnded(step, loss, 1, 1, false), ctx);
+        Assert.Equal([2L, 4], early);
+        Assert.Equal([3L, 5], late); // its 2nd and 4th firings
+    }
+
+    [Fact]
+    public void Every_step_follows_the_payload_step_so_a_resumed_run_keeps_its_cadence()
+    {
+        var events = new TrainerEvents();
+        var byStep = new List<long>();
+        var byFiring = new List<long>();
+        events.BatchStarted.Subscribe((e, _) => byStep.Add(e.Step + 1), filter: EventFilter.EveryStep(3));
+        events.BatchStarted.Subscribe((e, _) => byFiring.Add(e.Step + 1), filter: EventFilter.Every(3));
+        var ctx = Context();
+        for (long step = 4; step < 10; step++) events.BatchStarted.Fire(new BatchStarted(step, 0.1), ctx); // resumed after step 4
+        Assert.Equal([6L, 9], byStep);
+        Assert.Equal([7L, 10], byFiring);
+        Assert.Equal("every 3 steps", events.BatchStarted.Handlers[0].Filter);
+    }
+
+    [Fact]
+    public void A_throwing_handler_does_not_skip_the_next_one_and_its_exception_surfaces_with_its_own_stack()
+    {
+        var events = new TrainerEvents();
+        bool secondRan = false;
+        events.FitEnded.Subscribe((_, _) => FailInHandler("first"), order: 0);
+        events.FitEnded.Subscribe((_, _) => secondRan = true, order: 1);
+        var error = Assert.Throws<InvalidOperationException>(() => events.FitEnded.Fire(new FitEnded(3, "done"), Context()));
+        Assert.True(secondRan);
+        Assert.Equal("first", error.Message);
+        Assert.Contains(nameof(FailInHandler), error.StackTrace);
+    }
+
+    [Fact]
+    public void Several_throwing_handlers_surface_together_as_an_aggregate_in_handler_order()
+    {
+        var events = new TrainerEvents();
+        bool lastRan = false;
+        events.FitEnded.Subscribe((_, _) => FailInHandler("second"), order: 2);
+        events.FitEnded.Subscribe((_, _) => FailInHandler("first"), order: 1);
+        events.FitEnded.Subscribe((_, _) => lastRan = true, order: 3);
+        var error = Assert.Throws<AggregateException>(() => events.FitEnded.Fire(new FitEnded(3, "done"), Context()));
+        Assert.True(lastRan);
+        Assert.Equal(["first", "second"], error.InnerExceptions.Select(e => e.Message));
+        Assert.Contains("FitEnded", error.Message);
+    }
+
+    static void FailInHandler(string message) => throw new InvalidOperationException(message);
 
     [Fact]
     public void Handlers_run_by_order_then_subscription_and_disposing_removes_them()
@@ -102,7 +188,7 @@ public sealed class EventTests
         var positions = order.Select(name => text.IndexOf("-> " + name, StringComparison.Ordinal)).ToList();
         Assert.All(positions, p => Assert.True(p >= 0));
         Assert.Equal(positions.OrderBy(p => p), positions);
-        Assert.Contains("[ 10] LearningRateMonitor (every 10)", text);
+        Assert.Contains("[ 10] LearningRateMonitor (every 10 steps)", text);
         Assert.Contains("[ 50] EarlyStopping", text);
         Assert.Contains("[-10] NonFiniteGuard", text);
         Assert.Contains("[100] ProgressDisplay", text);

@@ -4,7 +4,7 @@ using Flint.Training.Events;
 namespace Flint.Training.Callbacks;
 
 /// <summary>Logs each parameter group's learning rate (<c>lr</c>, and <c>lr/GROUP</c> when there are several). Host values only.</summary>
-/// <param name="every">Log every N steps (the value is the LR at that step).</param>
+/// <param name="every">Log every N optimizer steps counted from the start of training, resumed runs included (the value is the LR that step runs with).</param>
 public sealed class LearningRateMonitor(int every = 1) : Callback
 {
     /// <inheritdoc />
@@ -20,6 +20,6 @@ public sealed class LearningRateMonitor(int every = 1) : Callback
             if (optimizer.Groups.Count > 1)
                 for (int g = 0; g < optimizer.Groups.Count; g++)
                     ctx.Log.Log($"lr/{optimizer.Groups[g].Name}", optimizer.LearningRate(g), Reduction.Last);
-        }, Order, EventFilter.Every(every), Name);
+        }, Order, EventFilter.EveryStep(every), Name); // by step, not by firing: a resumed run logs at the same steps
     }
 }
