@@ -60,8 +60,78 @@ public sealed class MetricTests
         for (int i = 0; i < preds.Length; i++) matrix[targets[i], preds[i]]--;
         Assert.All(Enumerable.Range(0, C * C), k => Assert.Equal(0, matrix[k / C, k % C]));
 
+        var direct = DirectMacro(preds, targets);
+        Assert.Equal(direct.Precision, scores["precision_macro"], 12);
+        Assert.Equal(direct.Recall, scores["recall_macro"], 12);
+        Assert.Equal(direct.F1, scores["f1_macro"], 12);
+        Assert.Equal(preds.Zip(targets).Count(p => p.First == p.Second) / (double)preds.Length, scores["f1_micro"], 12);
+        Assert.Equal(DirectMcc(preds, targets, C), scores["mcc"], 12);
+    }
+
+    [Fact]
+    public void Confusion_matrix_macro_scores_average_over_the_classes_that_occur_like_scikit_learn()
+    {
+        // 6 classes; targets use 0-3, predictions 0-2 and 4: class 3 is only a target, 4 only a prediction, 5 never occurs.
+        const int C = 6;
+        var g = new Random(3);
+        using var confusion = new ConfusionMatrix(C);
+        var preds = new List<long>();
+        var targets = new List<long>();
+        foreach (var size in new[] { 5, 40, 1, 23 })
+        {
+            var t = Enumerable.Range(0, size).Select(_ => (long)g.Next(4)).ToArray();
+            var p = t.Select(v => g.NextDouble() < 0.5 ? v : new long[] { 0, 1, 2, 4 }[g.Next(4)]).Select(v => v == 3 ? 4 : v).ToArray();
+            var mask = t.Select(_ => g.NextDouble() < 0.8).ToArray();
+            confusion.Update(tensor(p), tensor(t), tensor(mask));
+            for (int i = 0; i < size; i++)
+                if (mask[i]) { preds.Add(p[i]); targets.Add(t[i]); }
+        }
+        var scores = confusion.Compute().ToDictionary(x => x.Suffix, x => x.Value);
+        var direct = DirectMacro(preds.ToArray(), targets.ToArray());
+        Assert.Equal(direct.Precision, scores["precision_macro"], 12);
+        Assert.Equal(direct.Recall, scores["recall_macro"], 12);
+        Assert.Equal(direct.F1, scores["f1_macro"], 12);
+        Assert.Equal(DirectMcc(preds.ToArray(), targets.ToArray(), C), scores["mcc"], 12);
+    }
+
+    [Fact]
+    public void A_class_that_never_occurs_leaves_the_macro_scores_of_the_others_unchanged()
+    {
+        long[] preds = [0, 1, 1, 0, 1, 1, 0], targets = [0, 1, 0, 0, 1, 0, 1];
+        using var three = new ConfusionMatrix(3);
+        using var two = new ConfusionMatrix(2);
+        three.Update(tensor(preds), tensor(targets));
+        two.Update(tensor(preds), tensor(targets));
+        var withUnused = three.Compute().ToDictionary(x => x.Suffix, x => x.Value);
+        var without = two.Compute().ToDictionary(x => x.Suffix, x => x.Value);
+        Assert.Equal(without["f1_macro"], withUnused["f1_macro"], 12);
+        Assert.Equal(without["precision_macro"], withUnused["precision_macro"], 12);
+        Assert.Equal(without["recall_macro"], withUnused["recall_macro"], 12);
+    }
+
+    [Theory]
+    [InlineData(new long[] { 0, 3, 1 }, new long[] { 0, 1, 1 }, "1 position(s) with a target outside 0..2")]   // t*C+p would alias row 3 past the end
+    [InlineData(new long[] { 0, 1, 1 }, new long[] { 3, 1, 1 }, "1 position(s) with a prediction outside 0..2")] // 0*3+3 would alias cell [1, 0]
+    [InlineData(new long[] { -1, 2, -100 }, new long[] { 0, 1, 1 }, "2 position(s) with a target outside 0..2")]
+    public void A_class_id_outside_the_matrix_fails_on_compute_naming_the_count_and_the_classes(long[] targets, long[] preds, string expected)
+    {
+        using var confusion = new ConfusionMatrix(3);
+        confusion.Update(tensor(preds), tensor(targets)); // no host sync here: the check waits for Compute
+        var error = Assert.Throws<ArgumentException>(() => confusion.Compute());
+        Assert.Contains("ConfusionMatrix with 3 classes", error.Message);
+        Assert.Contains(expected, error.Message);
+        Assert.Contains("mask", error.Message);
+        confusion.Reset();
+        confusion.Update(tensor(new long[] { 2 }), tensor(new long[] { 2 }));
+        Assert.Equal(1, confusion.Matrix()[2, 2]);
+    }
+
+    // scikit-learn's default: macro scores average over the labels present in the targets or the predictions.
+    static (double Precision, double Recall, double F1) DirectMacro(long[] preds, long[] targets)
+    {
+        var labels = preds.Concat(targets).Distinct().ToList();
         double f1Sum = 0, precisionSum = 0, recallSum = 0;
-        for (int k = 0; k < C; k++)
+        foreach (var k in labels)
         {
             double tp = preds.Zip(targets).Count(p => p.First == k && p.Second == k);
             double fp = preds.Zip(targets).Count(p => p.First == k && p.Second != k);
@@ -71,11 +141,7 @@ public sealed class MetricTests
             recallSum += recall;
             f1Sum += precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
         }
-        Assert.Equal(precisionSum / C, scores["precision_macro"], 12);
-        Assert.Equal(recallSum / C, scores["recall_macro"], 12);
-        Assert.Equal(f1Sum / C, scores["f1_macro"], 12);
-        Assert.Equal(preds.Zip(targets).Count(p => p.First == p.Second) / (double)preds.Length, scores["f1_micro"], 12);
-        Assert.Equal(DirectMcc(preds, targets, C), scores["mcc"], 12);
+        return (precisionSum / labels.Count, recallSum / labels.Count, f1Sum / labels.Count);
     }
 
     static double DirectMcc(long[] preds, long[] targets, int classes)
