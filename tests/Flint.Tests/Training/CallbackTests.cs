@@ -131,6 +131,29 @@ public sealed class CallbackTests
     }
 
     [Fact]
+    public void Gradient_norm_monitor_never_logs_the_norm_of_a_step_the_guard_skipped()
+    {
+        var model = new PoisonedModel(poisonAtStep: 3, poisonedSteps: 1);
+        var guard = new NonFiniteGuard(skipStep: true);
+        using var trainer = new Trainer(Options(6), [new GradientNormMonitor(), guard]);
+        var result = trainer.Fit(model, TinyData.Batches(6, 4));
+        Assert.Equal(1, guard.SkippedSteps);
+        var norms = result.Series("grad_norm");
+        Assert.All(norms, r => Assert.True(double.IsFinite(r.Value), $"grad_norm at step {r.Step} is {r.Value}"));
+        Assert.Equal([1L, 2, 4, 5, 6], norms.Select(r => r.Step)); // no record for the skipped step 3
+    }
+
+    [Fact]
+    public void Gradient_norm_monitor_leaves_a_skipped_step_out_of_the_window_mean()
+    {
+        var model = new PoisonedModel(poisonAtStep: 3, poisonedSteps: 1);
+        using var trainer = new Trainer(Options(4) with { LogEveryNSteps = 4, GradientClipNorm = 100.0 }, [new GradientNormMonitor(), new NonFiniteGuard(skipStep: true)]);
+        var result = trainer.Fit(model, TinyData.Batches(4, 4));
+        var norm = Assert.Single(result.Series("grad_norm"));
+        Assert.True(double.IsFinite(norm.Value), $"grad_norm over steps 1-4 is {norm.Value}");
+    }
+
+    [Fact]
     public void Non_finite_guard_stops_at_the_exact_step_and_names_the_gradient()
     {
         var model = new PoisonedModel(poisonAtStep: 3);

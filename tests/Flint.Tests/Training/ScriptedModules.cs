@@ -30,23 +30,25 @@ public sealed class ScriptedValidationModel : FlintModule<TokenBatch>
         Optimizers.AdamW(ParameterGroups.WithWeightDecay(this, 0.01), lr: 1e-2);
 }
 
-/// <summary>A tiny model whose loss becomes NaN from optimizer step <c>poisonAtStep</c> (1-based) on.</summary>
+/// <summary>A tiny model whose loss is NaN from optimizer step <c>poisonAtStep</c> (1-based) on, for <c>poisonedSteps</c> steps (default: for ever).</summary>
 public sealed class PoisonedModel : FlintModule<TokenBatch>
 {
     readonly TinyTokenModel inner;
-    readonly long _poisonAtStep;
+    readonly long _poisonAtStep, _poisonedSteps;
 
-    public PoisonedModel(long poisonAtStep) : base("poisoned")
+    public PoisonedModel(long poisonAtStep, long poisonedSteps = long.MaxValue) : base("poisoned")
     {
         inner = new TinyTokenModel();
         _poisonAtStep = poisonAtStep;
+        _poisonedSteps = poisonedSteps;
         RegisterComponents();
     }
 
     public override StepOutput TrainingStep(TokenBatch batch, LoopContext ctx)
     {
         var output = inner.TrainingStep(batch, ctx);
-        if (ctx.State.Step + 1 < _poisonAtStep) return output;
+        long step = ctx.State.Step + 1;
+        if (step < _poisonAtStep || step - _poisonAtStep >= _poisonedSteps) return output;
         return StepOutput.Sum(output.LossSum * float.NaN, output.Count, output.Samples, output.Tokens);
     }
 

@@ -6,21 +6,29 @@ using static TorchSharp.torch;
 namespace Flint.Training.Callbacks;
 
 /// <summary>
-/// Logs the total gradient L2 norm (<c>grad_norm</c>, mean over the logging window) before the optimizer step. Reuses the
-/// norm the clipper computed when clipping by norm; otherwise computes it on the device. No host sync.
+/// Logs the total gradient L2 norm (<c>grad_norm</c>, mean over the logging window) of each step whose update was applied:
+/// a step a handler skipped (e.g. <see cref="NonFiniteGuard"/> on a NaN) is left out, so one poisoned step does not turn
+/// the window's mean into NaN. Reuses the norm the clipper computed when clipping by norm; otherwise computes it on the
+/// device. No host sync.
 /// </summary>
 public sealed class GradientNormMonitor : Callback
 {
+    Tensor? _norm; // this step's norm, measured before the optimizer step, logged once BatchEnded says it was not skipped
+
     /// <inheritdoc />
     public override int Order => 20;
 
     /// <inheritdoc />
     public override IEnumerable<IDisposable> Attach(TrainerEvents events)
     {
-        yield return events.BeforeOptimizerStep.Subscribe((e, ctx) =>
+        // Measured here because the gradients are zeroed before BatchEnded; the tensor lives in the step's dispose scope,
+        // which also holds BatchEnded.
+        yield return events.BeforeOptimizerStep.Subscribe((e, ctx) => _norm = e.GradNorm ?? TotalNorm(ctx), Order, name: Name);
+        // Logged here, not above: only BatchEnded knows whether any handler (whatever its order) asked to skip the step.
+        yield return events.BatchEnded.Subscribe((e, ctx) =>
         {
-            var norm = e.GradNorm ?? TotalNorm(ctx);
-            ctx.Log.Log("grad_norm", norm, Reduction.Mean);
+            if (_norm is { } norm && !e.Skipped) ctx.Log.Log("grad_norm", norm, Reduction.Mean);
+            _norm = null;
         }, Order, name: Name);
     }
 
