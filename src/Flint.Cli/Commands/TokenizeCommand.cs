@@ -14,7 +14,7 @@ internal static class TokenizeCommand
         var inputs = new Argument<string[]>("inputs") { Description = "Text files, folders (.txt/.jsonl/.tokens, recursive) or globs.", Arity = ArgumentArity.OneOrMore };
         var tokenizer = new Option<string>("--tokenizer") { Description = "gpt2 | char | wordpiece:VOCAB.txt | wordpiece-cased:VOCAB.txt | bpe:FOLDER | a saved tokenizer folder.", DefaultValueFactory = _ => "gpt2" };
         var output = new Option<string>("--out") { Description = "Output folder (created; must not exist unless --overwrite).", Required = true };
-        var validation = new Option<double>("--val-fraction") { Description = "Fraction of documents for validation.", DefaultValueFactory = _ => 0.05 };
+        var validation = new Option<double>("--val-fraction") { Description = "Fraction held out for validation: whole documents, or the last part of each document when there are too few documents.", DefaultValueFactory = _ => 0.05 };
         var seed = new Option<long>("--seed") { Description = "Seed of the train/validation split.", DefaultValueFactory = _ => 0 };
         var threads = new Option<int>("--threads") { Description = "Encoding threads (0 = all cores).", DefaultValueFactory = _ => 0 };
         var textField = new Option<string>("--text-field") { Description = "JSONL field holding the text.", DefaultValueFactory = _ => "text" };
@@ -49,6 +49,7 @@ internal static class TokenizeCommand
         foreach (var (name, s) in m.Splits) table.AddRow(name, s.Documents.ToString("N0"), s.Tokens.ToString("N0"), s.Shards.Count.ToString());
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine(Markup.Escape($"{output}: {m.TokenizerKind} tokenizer (vocab {m.VocabSize:N0}, {m.Dtype}), {m.Bytes / 1e6:F1} MB read."));
+        AnsiConsole.MarkupLine(Markup.Escape(m.DescribeValidation()));
         if (result.Report.InvalidUtf8Replaced > 0)
             AnsiConsole.MarkupLine(Markup.Escape(
                 $"Replaced {result.Report.InvalidUtf8Replaced} invalid UTF-8 sequences, first at: {string.Join(", ", result.Report.InvalidUtf8Places.Take(5))}. Use --strict to refuse them."));

@@ -47,7 +47,7 @@ public static class PretrainJob
             var tokenizer = ChooseTokenizer(c, preset, inputs, log);
             var result = TokenizeJob.Run(CorpusReader.ExpandInputs(inputs), tokenizer, dataset,
                 new TokenizeOptions(c.Double("data.val_fraction") ?? 0.05, c.Long("seed") ?? 0, Overwrite: true), new CorpusOptions(c["data.text_field"]));
-            log.WriteLine($"Tokenized {result.Meta.Bytes / 1e6:F1} MB into {result.Meta.Splits["train"].Tokens:N0} training and {result.Meta.Splits["val"].Tokens:N0} validation tokens ({tokenizer.Kind}, vocabulary {tokenizer.VocabSize:N0}).");
+            log.WriteLine($"Tokenized {result.Meta.Bytes / 1e6:F1} MB into {result.Meta.Splits["train"].Tokens:N0} training and {result.Meta.Splits["val"].Tokens:N0} validation tokens ({tokenizer.Kind}, vocabulary {tokenizer.VocabSize:N0}); {result.Meta.DescribeValidation()}.");
         }
         using var trainShards = TokenShards.Open(dataset, "train");
         using var valShards = TokenShards.Open(dataset, "val");

@@ -43,7 +43,7 @@ public static class Schemas
         new("model.dropout", "float", "0.0", "Dropout.", Min: 0),
         new("data.batch_size", "int", "16", "Sequences per micro-batch.", Min: 1),
         new("data.context", "int", "", "Tokens per sequence (default: the preset's context).", Min: 2),
-        new("data.val_fraction", "float", "0.05", "Fraction of documents held out for validation.", Min: 0),
+        new("data.val_fraction", "float", "0.05", "Fraction held out for validation: whole documents, or the last part of each document when there are too few documents.", Min: 0),
         new("data.text_field", "string", "text", "JSONL field holding the text."),
         new("trainer.auto_minutes", "float", "5", "With no step, epoch or time budget: aim for this many minutes.", Min: 0.01),
     ]));

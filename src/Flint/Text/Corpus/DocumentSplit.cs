@@ -1,6 +1,6 @@
 namespace Flint.Text.Corpus;
 
-/// <summary>How plain-text files are cut into documents (documents are separated by EOS and are the unit of the train/validation split).</summary>
+/// <summary>How plain-text files are cut into documents (documents are separated by EOS and, when there are enough of them, are the unit of the train/validation split).</summary>
 public enum DocumentSplit
 {
     /// <summary>One input file: paragraphs (blank-line separated). Several files: one document per file. WikiText files: one per article.</summary>

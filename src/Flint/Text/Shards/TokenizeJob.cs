@@ -1,18 +1,20 @@
-using System.Diagnostics;
 using Flint.Text.Corpus;
 using Flint.Text.Tokenizers;
 
 namespace Flint.Text.Shards;
 
 /// <summary>
-/// Corpus → token shards (nanoGPT's recipe: tokenize once, memory-map, sample windows). Documents stream from disk in
-/// chunks that are encoded in parallel and written in their original order, so output is deterministic and memory stays
-/// bounded by a few chunks whatever the corpus size. Each document is followed by EOS. The result appears under
-/// <c>outDir</c> only when complete: it is built in a temporary sibling folder and renamed at the end.
+/// Corpus → token shards (nanoGPT's recipe: tokenize once, memory-map, sample windows). Output is deterministic and memory
+/// stays bounded whatever the corpus size (see <see cref="TokenizePass"/>). Each document is followed by EOS. Validation
+/// holds out whole documents, or, when that would give an empty or tiny split (few documents), the tail of each document
+/// (<see cref="ValidationSplit"/>). The result appears under <c>outDir</c> only when complete: it is built in a temporary
+/// sibling folder and renamed at the end.
 /// </summary>
 public static class TokenizeJob
 {
-    const int ChunkChars = 1 << 20;
+    // A whole-document split holding out less than this share of the asked-for tokens is too small to trust; with few
+    // documents it is usually empty (six novels at 5% hold out none), so each document's tail is held out instead.
+    const double TooSmallShare = 0.25;
 
     /// <summary>Tokenizes <paramref name="inputs"/> into <paramref name="outDir"/>.</summary>
     public static TokenizeResult Run(
@@ -33,11 +35,10 @@ public static class TokenizeJob
         Directory.CreateDirectory(temp);
         try
         {
-            var report = new CorpusReport();
-            var meta = Write(files, tokenizer, temp, options, corpus, report, progress);
+            var result = Write(files, tokenizer, temp, options, corpus, progress);
             if (Directory.Exists(fullOut)) Directory.Delete(fullOut, recursive: true);
             Directory.Move(temp, fullOut);
-            return new TokenizeResult(meta, report);
+            return result;
         }
         catch
         {
@@ -46,72 +47,53 @@ public static class TokenizeJob
         }
     }
 
-    static TokenDatasetMeta Write(
-        IReadOnlyList<string> files, ITokenizer tokenizer, string dir, TokenizeOptions options, CorpusOptions corpus, CorpusReport report, IProgress<TokenizeProgress>? progress)
+    static TokenizeResult Write(
+        IReadOnlyList<string> files, ITokenizer tokenizer, string dir, TokenizeOptions options, CorpusOptions corpus, IProgress<TokenizeProgress>? progress)
     {
-        bool wide = tokenizer.VocabSize > ushort.MaxValue + 1;
-        int eos = tokenizer.Specials.Eos!.Value;
-        long totalBytes = files.Sum(f => new FileInfo(f).Length);
-        var watch = Stopwatch.StartNew();
-        using var train = new ShardWriter(dir, "train", wide, options.ShardTokens);
-        using var validation = new ShardWriter(dir, "val", wide, options.ShardTokens);
-        int parallel = options.ThreadsOrDefault;
-        long index = 0;
+        double fraction = options.ValidationFraction;
+        using var documents = TokenizePass.Run(files, tokenizer, dir, options, corpus, ValidationSplit.Documents, progress);
+        if (documents.Report.Documents == 0) throw new CorpusException($"The corpus ({string.Join(", ", files)}) holds no text.");
+        long total = documents.Train.Tokens + documents.Validation.Tokens;
+        if (fraction == 0 || documents.Train.Tokens > 0 && documents.Validation.Tokens >= TooSmallShare * fraction * total)
+            return Finish(documents, files, tokenizer, dir, options);
 
-        var chunk = new List<(Document Doc, bool Validation)>();
-        var wave = new List<List<(Document Doc, bool Validation)>>();
-        int chunkChars = 0;
-        void EncodeWave()
-        {
-            var encoded = new int[wave.Count][][];
-            Parallel.For(0, wave.Count, new ParallelOptions { MaxDegreeOfParallelism = parallel },
-                c => encoded[c] = wave[c].Select(d => tokenizer.Encode(d.Doc.Text)).ToArray());
-            for (int c = 0; c < wave.Count; c++)
-                for (int d = 0; d < wave[c].Count; d++)
-                {
-                    var ids = encoded[c][d];
-                    var withEos = new int[ids.Length + 1];
-                    ids.CopyTo(withEos, 0);
-                    withEos[^1] = eos;
-                    (wave[c][d].Validation ? validation : train).WriteDocument(withEos);
-                }
-            wave.Clear();
-            progress?.Report(new TokenizeProgress(report.BytesRead, totalBytes, train.Tokens + validation.Tokens, report.Documents, watch.Elapsed));
-        }
-
-        foreach (var doc in CorpusReader.Read(files, corpus, report))
-        {
-            chunk.Add((doc, IsValidation(options.Seed, index++, options.ValidationFraction)));
-            chunkChars += doc.Text.Length;
-            if (chunkChars < ChunkChars) continue;
-            wave.Add(chunk);
-            chunk = [];
-            chunkChars = 0;
-            if (wave.Count == 2 * parallel) EncodeWave();
-        }
-        if (chunk.Count > 0) wave.Add(chunk);
-        EncodeWave();
-
-        if (report.Documents == 0) throw new CorpusException($"The corpus ({string.Join(", ", files)}) holds no text.");
-        if (train.Tokens == 0)
-            throw new CorpusException($"All {report.Documents} documents went to validation; lower the validation fraction or add documents.");
-        train.Flush();
-        validation.Flush();
-        tokenizer.Save(Path.Combine(dir, "tokenizer"));
-        var meta = new TokenDatasetMeta(
-            TokenDatasetMeta.CurrentFormat, tokenizer.Kind, tokenizer.Fingerprint, tokenizer.VocabSize, eos, wide ? "uint32" : "uint16",
-            new Dictionary<string, TokenSplit>
-            {
-                ["train"] = new(train.Tokens, train.Documents, train.Shards),
-                ["val"] = new(validation.Tokens, validation.Documents, validation.Shards),
-            },
-            files.Select(Path.GetFullPath).ToList(), report.BytesRead, report.InvalidUtf8Replaced, options.ValidationFraction, options.Seed);
-        meta.Write(dir);
-        progress?.Report(new TokenizeProgress(report.BytesRead, totalBytes, train.Tokens + validation.Tokens, report.Documents, watch.Elapsed));
-        return meta;
+        // Few documents: reading and encoding again costs time only for such corpora, and keeps memory bounded.
+        documents.Delete();
+        using var tails = TokenizePass.Run(files, tokenizer, dir, options, corpus, ValidationSplit.DocumentTails, progress);
+        if (tails.Validation.Tokens == 0)
+            throw new CorpusException(
+                $"{Names(files)}: too little text for a validation split: {tails.Report.Documents:N0} document(s) of {tails.Train.Tokens - tails.Train.Documents:N0} tokens " +
+                $"in all, and the last {fraction * 100:0.##}% of each is less than one token. Add text, raise --data.val-fraction (flint tokenize: --val-fraction), " +
+                "or set it to 0 to train without validation.");
+        return Finish(tails, files, tokenizer, dir, options);
     }
 
-    /// <summary>Deterministic split: a hash of (seed, document index) against the fraction.</summary>
+    static TokenizeResult Finish(TokenizePass pass, IReadOnlyList<string> files, ITokenizer tokenizer, string dir, TokenizeOptions options)
+    {
+        if (pass.Train.Tokens == 0)
+            throw new CorpusException(
+                $"{Names(files)}: all {pass.Report.Documents:N0} documents went to validation. Lower --data.val-fraction (flint tokenize: --val-fraction) or add text.");
+        pass.Train.Flush();
+        pass.Validation.Flush();
+        tokenizer.Save(Path.Combine(dir, "tokenizer"));
+        var meta = new TokenDatasetMeta(
+            TokenDatasetMeta.CurrentFormat, tokenizer.Kind, tokenizer.Fingerprint, tokenizer.VocabSize, tokenizer.Specials.Eos!.Value, pass.Wide ? "uint32" : "uint16",
+            new Dictionary<string, TokenSplit>
+            {
+                ["train"] = new(pass.Train.Tokens, pass.Train.Documents, pass.Train.Shards),
+                ["val"] = new(pass.Validation.Tokens, pass.Validation.Documents, pass.Validation.Shards),
+            },
+            files.Select(Path.GetFullPath).ToList(), pass.Report.BytesRead, pass.Report.InvalidUtf8Replaced, options.ValidationFraction, options.Seed,
+            pass.Method, pass.Report.Documents);
+        meta.Write(dir);
+        pass.ReportProgress();
+        return new TokenizeResult(meta, pass.Report);
+    }
+
+    static string Names(IReadOnlyList<string> files) =>
+        files.Count <= 5 ? string.Join(", ", files) : $"{string.Join(", ", files.Take(5))} and {files.Count - 5} more files";
+
+    /// <summary>Deterministic whole-document split: a hash of (seed, document index) against the fraction.</summary>
     public static bool IsValidation(long seed, long documentIndex, double fraction) =>
         fraction > 0 && Runtime.Seeds.Uniform(seed, documentIndex, "validation-split") < fraction;
 }

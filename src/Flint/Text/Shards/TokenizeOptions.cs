@@ -3,7 +3,8 @@ using Flint.Config;
 namespace Flint.Text.Shards;
 
 /// <summary>Settings of <see cref="TokenizeJob"/>.</summary>
-/// <param name="ValidationFraction">Fraction of documents sent to the validation split (chosen by a hash of seed and document index).</param>
+/// <param name="ValidationFraction">Fraction held out for validation: of the documents (chosen by a hash of seed and document index), or, when the
+/// corpus has too few documents for that, of each document's tokens (its tail); see <see cref="ValidationSplit"/>.</param>
 /// <param name="Seed">Seed of the split.</param>
 /// <param name="Threads">Encoding threads.</param>
 /// <param name="ShardTokens">Tokens per shard file.</param>
