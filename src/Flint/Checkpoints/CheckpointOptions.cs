@@ -2,19 +2,22 @@ using Flint.Config;
 
 namespace Flint.Checkpoints;
 
-/// <summary>Where and when the Trainer writes checkpoints.</summary>
+/// <summary>
+/// Where and when the Trainer writes checkpoints. Every save is a point an uninterrupted run passes through (between
+/// optimizer steps, with finite loss and weights); an exception saves nothing, because the failed step has already moved
+/// the data position, the random generators and the logged windows. Resume from the newest periodic checkpoint instead.
+/// </summary>
 /// <param name="Directory">The checkpoints folder (e.g. <c>runs/NAME/checkpoints</c>).</param>
 /// <param name="EveryNSteps">Save <c>last</c> every N optimizer steps (null: not by steps).</param>
 /// <param name="Monitor">After each validation, keep the best <paramref name="TopK"/> checkpoints by this metric (null: none).</param>
 /// <param name="Mode"><c>min</c> or <c>max</c> for <paramref name="Monitor"/>.</param>
 /// <param name="TopK">How many best checkpoints to keep.</param>
 /// <param name="SaveOnInterrupt">On SIGINT/SIGTERM (Ctrl-C): finish the step, save <c>last</c>, stop cleanly.</param>
-/// <param name="SaveOnException">On an exception between steps (weights consistent), save <c>last</c> before failing.</param>
 /// <param name="Exactness">Settings that must not change across a resume (batch size, model shape, …), recorded in every checkpoint.</param>
 /// <param name="AfterFileWritten">Called after each file of a checkpoint is written (tests use it to widen the window of a kill during a save).</param>
 public sealed record CheckpointOptions(
     string Directory, long? EveryNSteps = null, string? Monitor = null, string Mode = "min", int TopK = 1,
-    bool SaveOnInterrupt = true, bool SaveOnException = true, IReadOnlyDictionary<string, string>? Exactness = null,
+    bool SaveOnInterrupt = true, IReadOnlyDictionary<string, string>? Exactness = null,
     Action<string>? AfterFileWritten = null)
 {
     /// <summary>Throws <see cref="ConfigException"/> naming every invalid field.</summary>

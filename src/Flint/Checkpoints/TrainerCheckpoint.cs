@@ -31,6 +31,20 @@ public sealed record TrainerCheckpoint
     /// <summary>The monitored metric's value, for top-k checkpoints.</summary>
     [JsonPropertyName("metric")] public double? Metric { get; init; }
 
+    /// <summary>True when the epoch's data ran out inside the step that ended here (an epoch length not a multiple of the
+    /// accumulation): a resumed run goes straight to the epoch's end instead of drawing the next epoch's batches.</summary>
+    [JsonPropertyName("epoch_finished")] public bool EpochFinished { get; init; }
+    /// <summary>True for the save made after the fit's final validation and logs: a resumed run has nothing left to do.</summary>
+    [JsonPropertyName("completed")] public bool Completed { get; init; }
+    /// <summary>Why the fit stopped, on a completed save.</summary>
+    [JsonPropertyName("stop_reason")] public string? StopReason { get; init; }
+    /// <summary>The step of the newest validation (−1: none), so a resumed run does not validate that step again.</summary>
+    [JsonPropertyName("validated_at")] public long ValidatedAt { get; init; } = -1;
+    /// <summary>Whether that validation covered the whole validation data (no batch limit).</summary>
+    [JsonPropertyName("validated_fully")] public bool ValidatedFully { get; init; }
+    /// <summary>The newest validation's metrics (what <c>FitResult.LastValidation</c> reports after a resume).</summary>
+    [JsonPropertyName("last_validation")] public Dictionary<string, double> LastValidation { get; init; } = [];
+
     /// <summary>The file name.</summary>
     public const string FileName = "trainer.json";
 }

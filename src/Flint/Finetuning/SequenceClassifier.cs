@@ -124,8 +124,8 @@ public sealed class SequenceClassifier : FlintModule<ClassificationBatch>
         return StepOutput.Sum(F.cross_entropy(logits, batch.Labels, reduction: nn.Reduction.Sum), samples, samples);
     }
 
-    /// <summary>The last test run's confusion matrix [true, predicted] (read before the next test run).</summary>
-    public long[,] TestConfusion => _testConfusion.Matrix();
+    /// <summary>The last completed test run's confusion matrix [true, predicted] (all zeros before any).</summary>
+    public long[,] TestConfusion => _testConfusion.LastComputed.Length == 0 ? new long[_testConfusion.NumClasses, _testConfusion.NumClasses] : _testConfusion.LastComputed;
 
     /// <summary>
     /// AdamW with weight decay on matrices only, 10% warmup then cosine (one-cycle-like), and — when

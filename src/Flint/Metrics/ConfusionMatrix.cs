@@ -73,7 +73,17 @@ public sealed class ConfusionMatrix : IMetric, IDisposable
     }
 
     /// <inheritdoc />
-    public IReadOnlyList<(string Suffix, double Value)> Compute() => Scores(Matrix());
+    public IReadOnlyList<(string Suffix, double Value)> Compute()
+    {
+        LastComputed = Matrix();
+        return Scores(LastComputed);
+    }
+
+    /// <summary>
+    /// The matrix as of the last <see cref="Compute"/>: a metric logged through <c>MetricLog</c> is computed and reset at the
+    /// end of its window, so this is how the end of an evaluation is read afterwards (zeros before any compute).
+    /// </summary>
+    public long[,] LastComputed { get; private set; } = new long[0, 0];
 
     /// <summary>
     /// Accuracy, precision/recall/F1 (micro and macro) and multiclass MCC of a host matrix. Macro scores average over the

@@ -3,7 +3,7 @@ using TorchSharp.Modules;
 namespace Flint.Runtime;
 
 /// <summary>
-/// The seam for multi-process data parallelism. The Trainer asks it to combine gradients after backward (before clipping)
+/// The seam for multi-process data parallelism. The Trainer asks it to sum gradients and counts after backward (before clipping)
 /// and writes logs and checkpoints only on the leader; samplers shard data by <see cref="Rank"/> and <see cref="WorldSize"/>.
 /// Flint ships the single-process context; a multi-process one (e.g. over MPI) implements this interface.
 /// </summary>
@@ -18,6 +18,10 @@ public interface IDistributedContext
     /// <summary>True on the process that writes logs and checkpoints (rank 0).</summary>
     bool IsLeader => Rank == 0;
 
-    /// <summary>Replaces every gradient by its mean over all processes.</summary>
-    void AllReduceGradients(IReadOnlyList<Parameter> parameters);
+    /// <summary>
+    /// Replaces each tensor by its elementwise sum over all processes, in place. The Trainer passes the gradients of the
+    /// summed losses, the loss sum and the token count together, then divides once by the global count: the exact mean over
+    /// every token of every process, however unequal their batches (a mean of per-process means would not be).
+    /// </summary>
+    void AllReduceSum(IReadOnlyList<TorchSharp.torch.Tensor> tensors);
 }

@@ -2,7 +2,7 @@ using TorchSharp.Modules;
 
 namespace Flint.Runtime;
 
-/// <summary>One process: rank 0 of 1, gradients are already the mean over the world.</summary>
+/// <summary>One process: rank 0 of 1; a sum over the world is the tensor itself.</summary>
 public sealed class SingleProcess : IDistributedContext
 {
     /// <summary>The shared instance.</summary>
@@ -15,5 +15,5 @@ public sealed class SingleProcess : IDistributedContext
     public int WorldSize => 1;
 
     /// <inheritdoc />
-    public void AllReduceGradients(IReadOnlyList<Parameter> parameters) { }
+    public void AllReduceSum(IReadOnlyList<TorchSharp.torch.Tensor> tensors) { }
 }

@@ -12,7 +12,10 @@ namespace Flint.Training;
 public sealed partial class Trainer
 {
     const string ModelFile = "model.safetensors", OptimizerFile = "optimizer.bin";
-    static readonly JsonSerializerOptions CheckpointJson = new() { WriteIndented = true };
+    static readonly JsonSerializerOptions CheckpointJson = new()
+    {
+        WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     /// <summary>Checkpoint settings (null: no checkpoints).</summary>
     public CheckpointOptions? Checkpoints { get; }
@@ -21,37 +24,57 @@ public sealed partial class Trainer
     public string? ResumeMessage { get; private set; }
 
     /// <summary>What the loop saves and restores, gathered once per fit.</summary>
-    sealed record Session(nn.Module Module, OptimizerSetup Optimizer, object Train, IReadOnlyList<IStateful> Stateful, long Seed);
+    /// <remarks><c>NonFinite</c> is a device flag set when a training loss was NaN or infinite (read at flushes and before
+    /// saves); <c>Optimization</c> is the module's optimizer settings as text (they must not change across a resume).</remarks>
+    sealed record Session(nn.Module Module, OptimizerSetup Optimizer, object Train, IReadOnlyList<IStateful> Stateful, long Seed, Tensor NonFinite, string? Optimization);
 
-    Session NewSession(nn.Module module, OptimizerSetup optimizer, object train)
+    Session NewSession(nn.Module module, OptimizerSetup optimizer, object train, Tensor nonFinite, string? optimization)
     {
         var stateful = new List<IStateful> { _log };
-        stateful.AddRange(_callbacks.OfType<IStateful>());
+        stateful.AddRange(_log.Sinks.OfType<IStateful>()); // a sink's length at the save: a resume cuts what was written after it
+        stateful.AddRange(_callbacks.OfType<IStateful>().Where(c => !ReferenceEquals(c, _log) && c is not Logging.ILogSink));
         if (optimizer.Schedule is IStateful schedule) stateful.Add(schedule);
         if (train is IStateful data) stateful.Add(data);
         var duplicate = stateful.GroupBy(s => s.StateKey).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new InvalidOperationException($"Two stateful components share the key '{duplicate.Key}'; their checkpoint state would collide.");
-        return new Session(module, optimizer, train, stateful, Options.Runtime.Seed);
+        return new Session(module, optimizer, train, stateful, Options.Runtime.Seed, nonFinite, optimization);
     }
 
-    Dictionary<string, string> ExactnessSettings() => new(Checkpoints?.Exactness ?? new Dictionary<string, string>())
+    /// <summary>
+    /// Every setting that changes what training computes, from the Trainer's options, the module's optimizer settings and
+    /// the caller's <see cref="CheckpointOptions.Exactness"/>. Budgets that only move the end (time) and everything about
+    /// output (logging cadence, progress, device and threads) may change across a resume.
+    /// </summary>
+    Dictionary<string, string> ExactnessSettings(string? optimization)
     {
-        ["trainer.accumulate_grad_batches"] = Options.AccumulateGradBatches.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["trainer.seed"] = Options.Runtime.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["trainer.max_steps"] = Options.MaxSteps?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
-        ["trainer.limit_train_batches"] = Options.LimitTrainBatches?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
-    };
+        static string S<T>(T? value) where T : struct => value is IFormattable f ? f.ToString(null, System.Globalization.CultureInfo.InvariantCulture) : value?.ToString() ?? "";
+        var o = Options;
+        var settings = new Dictionary<string, string>(Checkpoints?.Exactness ?? new Dictionary<string, string>())
+        {
+            ["trainer.max_steps"] = S(o.MaxSteps), ["trainer.max_epochs"] = S(o.MaxEpochs), ["trainer.max_tokens"] = S(o.MaxTokens),
+            ["trainer.accumulate_grad_batches"] = S<int>(o.AccumulateGradBatches), ["trainer.gradient_clip_norm"] = S(o.GradientClipNorm),
+            ["trainer.gradient_clip_value"] = S(o.GradientClipValue), ["trainer.limit_train_batches"] = S(o.LimitTrainBatches),
+            ["trainer.limit_val_batches"] = S(o.LimitValidationBatches), ["trainer.validate_every_n_steps"] = S(o.ValidateEveryNSteps),
+            ["trainer.validate_every_epoch"] = o.ValidateEveryEpoch.ToString(), ["trainer.overfit_batches"] = S<int>(o.OverfitBatches),
+            ["trainer.seed"] = S<long>(o.Runtime.Seed), ["trainer.evaluation_seed"] = S<long>(o.EvaluationSeed),
+        };
+        if (optimization is not null) settings["module.optimization"] = optimization;
+        return settings;
+    }
 
-    string SaveCheckpoint(Session s, TrainerState state, string name, double? metric = null)
+    string SaveCheckpoint(Session s, TrainerState state, string name, double? metric = null, bool completed = false)
     {
+        EnsureFinite(s, state);
         var store = new CheckpointStore(Checkpoints!.Directory);
-        var rng = torch.random.get_rng_state();
+        using var rng = torch.random.get_rng_state();
         var trainerState = new TrainerCheckpoint
         {
             Step = state.Step, Epoch = state.Epoch, BatchInEpoch = state.BatchInEpoch, Tokens = state.TokensSeen, Samples = state.SamplesSeen,
             ElapsedSeconds = state.Elapsed.TotalSeconds, CpuRng = Convert.ToBase64String(rng.bytes), Seed = s.Seed,
             Components = s.Stateful.ToDictionary(c => c.StateKey, c => (JsonNode?)c.SaveState()),
-            Exactness = ExactnessSettings(), Metric = metric,
+            Exactness = ExactnessSettings(s.Optimization), Metric = metric, EpochFinished = state.EpochFinished, Completed = completed,
+            StopReason = completed ? state.StopReason : null, ValidatedAt = state.ValidatedAt, ValidatedFully = state.ValidatedFully,
+            LastValidation = state.LastValidation.ToDictionary(),
         };
         return store.Save(name, state.Step, folder =>
         {
@@ -62,10 +85,27 @@ public sealed partial class Trainer
         }, Checkpoints.AfterFileWritten);
     }
 
+    /// <summary>One sync before any save: a NaN loss since the last flush, or a non-finite weight, never replaces a good checkpoint.</summary>
+    static void EnsureFinite(Session s, TrainerState state)
+    {
+        using var scope = NewDisposeScope();
+        var parameters = s.Module.parameters().ToList();
+        var finite = parameters.Count == 0 ? s.NonFinite.logical_not()
+            : stack(parameters.Select(p => p.detach().isfinite().all()).Append(s.NonFinite.logical_not()).ToArray()).all();
+        if (finite.item<bool>()) return;
+        var bad = s.NonFinite.item<bool>() ? "the training loss became NaN or infinite" : "a weight became NaN or infinite";
+        throw new NonFiniteLossException(
+            $"Not saving a checkpoint at step {state.Step}: {bad} at some step since the last log flush. The previous checkpoint is left as it was. " +
+            "Lower the learning rate, clip gradients (GradientClipNorm), or add NonFiniteGuard to stop at the exact step and name the parameter.");
+    }
+
+    bool _resumedWithChanges;
+
     /// <summary>Restores a checkpoint into an already-moved module and a fresh optimizer; returns the loop state to continue from.</summary>
-    TrainerCheckpoint? Restore(Session s, string? resume, bool allowChangedConfig)
+    TrainerCheckpoint? Restore(Session s, TrainerState state, string? resume, bool allowChangedConfig)
     {
         ResumeMessage = null;
+        _resumedWithChanges = false;
         if (resume is null) return null;
         string folder;
         if (resume == "last")
@@ -92,12 +132,19 @@ public sealed partial class Trainer
             ResumeMessage = $"Resuming from {folder}.";
         }
 
-        var saved = JsonSerializer.Deserialize<TrainerCheckpoint>(File.ReadAllText(Path.Combine(folder, TrainerCheckpoint.FileName)))
+        var saved = JsonSerializer.Deserialize<TrainerCheckpoint>(File.ReadAllText(Path.Combine(folder, TrainerCheckpoint.FileName)), CheckpointJson)
             ?? throw new InvalidDataException($"{Path.Combine(folder, TrainerCheckpoint.FileName)} is empty.");
-        var current = ExactnessSettings();
+        var current = ExactnessSettings(s.Optimization);
         var differences = saved.Exactness.Keys.Union(current.Keys).Order(StringComparer.Ordinal)
             .Where(k => saved.Exactness.GetValueOrDefault(k) != current.GetValueOrDefault(k))
             .Select(k => $"{k}: checkpoint '{saved.Exactness.GetValueOrDefault(k) ?? "(unset)"}', now '{current.GetValueOrDefault(k) ?? "(unset)"}'").ToList();
+        // A component whose state is missing (or a saved state nobody claims) would silently start over: name it.
+        bool Optional(string key) => key.StartsWith("sink/", StringComparison.Ordinal);
+        differences.AddRange(s.Stateful.Where(c => !Optional(c.StateKey) && !saved.Components.ContainsKey(c.StateKey))
+            .Select(c => $"component '{c.StateKey}' ({c.GetType().Name}): not in the checkpoint, so it would start from scratch"));
+        differences.AddRange(saved.Components.Keys.Where(k => !Optional(k) && s.Stateful.All(c => c.StateKey != k))
+            .Select(k => $"component '{k}': saved in the checkpoint but not part of this run (a callback or loader was removed?)"));
+        _resumedWithChanges = differences.Count > 0;
         if (differences.Count > 0 && !allowChangedConfig)
             throw new InvalidOperationException(
                 $"The run's settings differ from the checkpoint in {folder}, so resuming would not be exact:{Environment.NewLine}  " +
@@ -109,32 +156,37 @@ public sealed partial class Trainer
             ((TorchSharp.Modules.OptimizerHelper)s.Optimizer.Optimizer).load_state_dict(reader);
         foreach (var component in s.Stateful)
             if (saved.Components.TryGetValue(component.StateKey, out var node) && node is not null) component.LoadState(node);
-        using (var scope = NewDisposeScope())
+        using (var rng = torch.random.get_rng_state())
         {
-            var rng = torch.random.get_rng_state();
             Convert.FromBase64String(saved.CpuRng).CopyTo(rng.bytes);
             torch.random.set_rng_state(rng);
         }
         if (torch.cuda.is_available()) torch.cuda.manual_seed_all(saved.Seed + saved.Step); // CUDA state cannot be read back
+        (state.Step, state.Epoch, state.BatchInEpoch, state.TokensSeen, state.SamplesSeen) = (saved.Step, saved.Epoch, saved.BatchInEpoch, saved.Tokens, saved.Samples);
+        state.PriorElapsed = TimeSpan.FromSeconds(saved.ElapsedSeconds);
+        (state.EpochFinished, state.ValidatedAt, state.ValidatedFully, state.LastValidation) = (saved.EpochFinished, saved.ValidatedAt, saved.ValidatedFully, saved.LastValidation);
         return saved;
     }
 
-    void SaveIfBest(Session s, TrainerState state, IReadOnlyDictionary<string, double> metrics)
+    void SaveIfBest(Session s, TrainerState state, IReadOnlyDictionary<string, double> metrics, LoopContext ctx)
     {
         if (Checkpoints?.Monitor is not { } monitor) return;
         if (!metrics.TryGetValue(monitor, out var value))
             throw new InvalidOperationException($"Checkpoints monitor '{monitor}', which validation did not log. Logged: {string.Join(", ", metrics.Keys)}.");
+        if (!double.IsFinite(value)) return; // NaN is never better than anything
         var store = new CheckpointStore(Checkpoints.Directory);
         // Only the recorded metric is needed here; hashing every kept checkpoint on each validation would reread whole model files.
         var best = store.All().Select(c => c.Folder)
             .Where(f => Path.GetFileName(f).StartsWith("best-", StringComparison.Ordinal) && File.Exists(Path.Combine(f, CheckpointManifest.FileName)))
-            .Select(f => (Folder: f, Metric: JsonSerializer.Deserialize<TrainerCheckpoint>(File.ReadAllText(Path.Combine(f, TrainerCheckpoint.FileName)))!.Metric ?? double.NaN))
+            .Select(f => (Folder: f, Metric: JsonSerializer.Deserialize<TrainerCheckpoint>(File.ReadAllText(Path.Combine(f, TrainerCheckpoint.FileName)), CheckpointJson)!.Metric ?? double.NaN))
             .ToList();
-        bool better(double a, double b) => Checkpoints.Mode == "min" ? a < b : a > b;
-        if (best.Count >= Checkpoints.TopK && !best.Any(b => better(value, b.Metric))) return;
-        SaveCheckpoint(s, state, $"best-step-{state.Step:D8}", value);
-        var ranked = best.Append((Folder: store.PathOf($"best-step-{state.Step:D8}"), Metric: value))
-            .OrderBy(b => Checkpoints.Mode == "min" ? b.Metric : -b.Metric).ToList();
+        bool min = Checkpoints.Mode == "min";
+        double rank(double m) => double.IsFinite(m) ? (min ? m : -m) : double.PositiveInfinity; // a non-finite record ranks last
+        if (best.Count >= Checkpoints.TopK && !best.Any(b => rank(value) < rank(b.Metric))) return;
+        var name = $"best-step-{state.Step:D8}";
+        var path = SaveCheckpoint(s, state, name, value);
+        Events.CheckpointSaved.Fire(new CheckpointSaved(state.Step, path), ctx);
+        var ranked = best.Where(b => b.Folder != store.PathOf(name)).Append((Folder: store.PathOf(name), Metric: value)).OrderBy(b => rank(b.Metric)).ToList();
         foreach (var (folder, _) in ranked.Skip(Checkpoints.TopK)) Directory.Delete(folder, recursive: true);
     }
 

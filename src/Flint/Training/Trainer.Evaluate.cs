@@ -9,11 +9,15 @@ namespace Flint.Training;
 
 public sealed partial class Trainer
 {
-    /// <summary>Runs <c>ValidationStep</c> over <paramref name="data"/> and returns the reduced metrics (<c>val/loss</c> and whatever the module logs).</summary>
+    /// <summary>
+    /// Runs <c>ValidationStep</c> over all of <paramref name="data"/> (a fresh pass from its first batch) and returns the
+    /// reduced metrics (<c>val/loss</c> and whatever the module logs). After a <see cref="Fit{TBatch}"/> the records carry
+    /// the fit's final step, epoch and tokens; before any fit, step 0.
+    /// </summary>
     public IReadOnlyDictionary<string, double> Validate<TBatch>(FlintModule<TBatch> module, IEnumerable<TBatch> data) =>
         Standalone(module, data, "val");
 
-    /// <summary>Runs <c>TestStep</c> over <paramref name="data"/> and returns the reduced metrics (<c>test/loss</c>, …).</summary>
+    /// <summary>Runs <c>TestStep</c> over all of <paramref name="data"/> and returns the reduced metrics (<c>test/loss</c>, …), logged like <see cref="Validate{TBatch}"/>'s.</summary>
     public IReadOnlyDictionary<string, double> Test<TBatch>(FlintModule<TBatch> module, IEnumerable<TBatch> data) =>
         Standalone(module, data, "test");
 
@@ -47,17 +51,24 @@ public sealed partial class Trainer
         return predictions;
     }
 
+    TrainerState? _finalState;
+
     IReadOnlyDictionary<string, double> Standalone<TBatch>(FlintModule<TBatch> module, IEnumerable<TBatch> data, string stage)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(data, stage == "val" ? "validation data" : "test data");
         var runtime = FlintRuntime.Create(Options.Runtime, reseed: false); // evaluating must not disturb the caller's RNG
         module.to(runtime.Device);
-        var ctx = new LoopContext(new TrainerState(), new TrainerControl(), _log, runtime.Device) { Module = module };
-        return Evaluate(module, data, stage, Options.LimitValidationBatches, sanity: false, ctx);
+        var state = _finalState?.Snapshot(stage) ?? new TrainerState { Stage = stage }; // after a fit: at the fit's final position
+        var ctx = new LoopContext(state, new TrainerControl(), _log, runtime.Device) { Module = module };
+        return Evaluate(module, data, stage, limit: null, sanity: false, ctx);
     }
 
-    /// <summary>One evaluation run: eval mode, no_grad, a dispose scope per batch, exact Σloss/Σcount, one flush at the end.</summary>
+    /// <summary>
+    /// One evaluation run: a fresh pass over the data (the first <paramref name="limit"/> batches, always the same ones),
+    /// eval mode, no_grad, its own random generator seeded with <see cref="TrainerOptions.EvaluationSeed"/> (the training
+    /// generator is left untouched), a dispose scope per batch, exact Σloss/Σcount, one flush at the end.
+    /// </summary>
     IReadOnlyDictionary<string, double> Evaluate<TBatch>(
         FlintModule<TBatch> module, IEnumerable<TBatch> data, string stage, long? limit, bool sanity, LoopContext ctx)
     {
@@ -71,7 +82,9 @@ public sealed partial class Trainer
         try
         {
             using var noGrad = no_grad();
-            using var batchesOf = Limit(data, limit).GetEnumerator();
+            using var rng = RngFork.Begin(Options.EvaluationSeed, restoreCudaSeed: Options.Runtime.Seed + state.Step);
+            var pass = data is IEpochSource<TBatch> source ? source.Batches(0) : data;
+            using var batchesOf = Limit(pass, limit).GetEnumerator();
             while (true)
             {
                 using var scope = NewDisposeScope(); // opened before drawing, like training

@@ -10,7 +10,9 @@ public sealed partial class Trainer
 {
     /// <summary>
     /// Trains <paramref name="module"/> on <paramref name="train"/> until a stopping rule fires, validating on
-    /// <paramref name="validation"/> when given. Any <see cref="IEnumerable{T}"/> of batches works; it is enumerated once per epoch.
+    /// <paramref name="validation"/> when given. Any <see cref="IEnumerable{T}"/> of batches works; it is enumerated once per
+    /// epoch. With an <see cref="IEpochSource{TBatch}"/> (Flint's loaders) the Trainer owns the data position, so limits and
+    /// resumes are exact; every validation is a fresh pass from the first batch.
     /// </summary>
     /// <param name="module">The research code.</param>
     /// <param name="train">Training batches (an <see cref="IStateful"/> loader resumes from its own cursor; other data is replayed and skipped).</param>
@@ -23,8 +25,10 @@ public sealed partial class Trainer
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(train);
         var o = EffectiveOptions();
-        if (Options.ValidateEveryNSteps is not null && validation is null)
-            throw new ArgumentException($"ValidateEveryNSteps is {o.ValidateEveryNSteps} but no validation data was given to Fit.", nameof(validation));
+        if (Options.ValidateEveryNSteps is { } due && validation is null)
+            throw new ArgumentException(
+                $"TrainerOptions.ValidateEveryNSteps is {due}, but Fit was given no validation data. Pass validation batches, or set ValidateEveryNSteps to null.",
+                nameof(validation));
         if (o.OverfitBatches > 0)
         {
             train = train.Take(o.OverfitBatches).ToList(); // the same batches every epoch, and for validation too
@@ -37,156 +41,218 @@ public sealed partial class Trainer
         module.train();
         var planned = PlannedSteps(o, train);
         using var optimizer = module.ConfigureOptimizers(new OptimizerPlan(planned, o.AccumulateGradBatches));
-        var session = NewSession(module, optimizer, train);
-        var restored = Restore(session, resume, allowChangedConfig); // weights, optimizer state, data position, RNG
-        if (Checkpoints is not null) new Checkpoints.CheckpointStore(Checkpoints.Directory).CleanUp(); // leftovers of a save that was killed
+        using var nonFinite = zeros([], ScalarType.Bool, runtime.Device).DetachFromDisposeScope();
+        var session = NewSession(module, optimizer, train, nonFinite, FormattableString.Invariant($"{module.Optimization}"));
         var state = new TrainerState();
-        if (restored is not null)
-        {
-            (state.Step, state.Epoch, state.TokensSeen, state.SamplesSeen) = (restored.Step, restored.Epoch, restored.Tokens, restored.Samples);
-            state.PriorElapsed = TimeSpan.FromSeconds(restored.ElapsedSeconds);
-        }
-        // Data that cannot restore its own position is replayed from the epoch start and skipped up to the checkpoint.
-        long skipBatches = restored is not null && train is not IStateful ? restored.BatchInEpoch : 0;
-        long resumedBatchInEpoch = restored?.BatchInEpoch ?? 0;
+        var restored = Restore(session, state, resume, allowChangedConfig); // weights, optimizer state, data position, RNG, loop state
+        if (Checkpoints is not null) new Checkpoints.CheckpointStore(Checkpoints.Directory).CleanUp(); // leftovers of a save that was killed
         var control = new TrainerControl();
         var ctx = new LoopContext(state, control, _log, runtime.Device) { Optimizer = optimizer, Module = module };
         var clock = _time.GetTimestamp();
         state.StartClock(() => _time.GetElapsedTime(clock));
         _history.Clear();
+        _finalState = null;
         using var signals = CatchSignals(control);
-        bool weightsConsistent = true; // false only while the optimizer is changing the weights
-        IReadOnlyDictionary<string, double> lastValidation = new Dictionary<string, double>();
-        long validatedAt = -1;
-        using var nonFinite = zeros([], ScalarType.Bool, runtime.Device).DetachFromDisposeScope();
         long trainable = module.parameters().Where(p => p.requires_grad).Sum(p => p.numel());
+        var loop = new Loop<TBatch>(module, train, validation, o, runtime, optimizer, session, ctx);
 
+        Exception? failure = null;
         try
         {
             Events.FitStarted.Fire(new FitStarted(state.Step, planned, trainable), ctx);
-            state.StopReason = restored is null ? null : StopRule(o, state, control); // a finished run resumed does nothing more
-            if (validation is not null && o.SanityValidationBatches > 0 && restored is null)
-                Evaluate(module, validation, "val", o.SanityValidationBatches, sanity: true, ctx);
-
-            while (state.StopReason is null)
+            // A finished run resumed does nothing more, unless its budget was deliberately raised (--allow-config-change).
+            if (restored?.Completed == true && (!_resumedWithChanges || StopRule(o, state, control) is not null))
+                state.StopReason = restored.StopReason ?? "finished";
+            else
             {
-                Events.EpochStarted.Fire(new EpochStarted(state.Epoch), ctx);
-                state.BatchInEpoch = resumedBatchInEpoch;
-                resumedBatchInEpoch = 0;
-                using var batches = Limit(train, o.LimitTrainBatches).GetEnumerator();
-                for (; skipBatches > 0; skipBatches--) batches.MoveNext();
-                bool epochExhausted = false;
-                while (!epochExhausted && state.StopReason is null)
+                if (restored is null && validation is not null && o.SanityValidationBatches > 0)
+                    Evaluate(module, validation, "val", o.SanityValidationBatches, sanity: true, ctx);
+                state.StopReason = restored is null ? null : StopRule(o, state, control);
+                while (true)
                 {
-                    // The scope opens before the first batch is drawn, so tensors a loader creates for this step die with it.
-                    using (NewDisposeScope())
-                    {
-                        if (!batches.MoveNext())
-                        {
-                            if (state.BatchInEpoch == 0) throw StepChecks.EmptyEpoch(state, o.LimitTrainBatches);
-                            epochExhausted = true;
-                            break;
-                        }
-                        optimizer.ApplySchedule(state.Step);
-                        Events.BatchStarted.Fire(new BatchStarted(state.Step, optimizer.LearningRate()), ctx);
-                        Tensor? lossSum = null, count = null;
-                        long samples = 0, tokens = 0;
-                        for (int micro = 0; ; micro++)
-                        {
-                            state.BatchInEpoch++;
-                            var output = module.TrainingStep(module.TransferToDevice(batches.Current, runtime.Device), ctx);
-                            StepChecks.Training(output, module, state);
-                            // One micro-batch: back-propagate the mean directly. Several: back-propagate sums, divide once below.
-                            var loss = o.AccumulateGradBatches == 1 ? output.LossSum / output.Count : output.LossSum;
-                            Events.BeforeBackward.Fire(new BeforeBackward(state.Step, micro, loss), ctx);
-                            loss.backward();
-                            lossSum = lossSum is null ? output.LossSum.detach() : lossSum + output.LossSum.detach();
-                            count = count is null ? output.Count.detach() : count + output.Count.detach();
-                            samples += output.Samples;
-                            tokens += output.Tokens;
-                            if (micro + 1 == o.AccumulateGradBatches) break;
-                            // An epoch that ends mid-window steps on the micro-batches it has: Σsum/Σcount stays exact.
-                            if (!batches.MoveNext()) { epochExhausted = true; break; }
-                        }
-                        if (o.AccumulateGradBatches > 1) FlintRuntime.ScaleGradients(optimizer.Parameters, count!.reciprocal());
-                        runtime.Distributed.AllReduceGradients(optimizer.Parameters);
-                        var meanLoss = lossSum! / count!;
-                        Tensor? gradNorm = o.GradientClipNorm is { } maxNorm ? FlintRuntime.ClipGradNorm(optimizer.Parameters, maxNorm) : null;
-                        if (o.GradientClipValue is { } maxValue) FlintRuntime.ClipGradValue(optimizer.Parameters, maxValue);
-                        Events.BeforeOptimizerStep.Fire(new BeforeOptimizerStep(state.Step, gradNorm, meanLoss), ctx);
-                        bool skipped = control.SkipStepRequested;
-                        weightsConsistent = false;
-                        if (!skipped) optimizer.Optimizer.step();
-                        optimizer.Optimizer.zero_grad();
-                        control.ClearStepRequests();
-
-                        state.Step++;
-                        weightsConsistent = true;
-                        state.SamplesSeen += samples;
-                        state.TokensSeen += tokens;
-                        if (!skipped) // a step a handler refused (e.g. NonFiniteGuard) neither counts in the loss nor trips the NaN check
-                        {
-                            _log.LogRatio("train/loss", lossSum!, count!);
-                            _log.LogRatio("train/loss_epoch", lossSum!, count!, LogInterval.Epoch);
-                            nonFinite.logical_or_(meanLoss.isfinite().logical_not());
-                        }
-                        Events.BatchEnded.Fire(new BatchEnded(state.Step, meanLoss, samples, tokens, skipped), ctx);
-                    }
-
-                    if (state.Step % o.LogEveryNSteps == 0) Flush(ctx, LogInterval.Step, nonFinite);
-                    if (validation is not null && (control.ValidationRequested || (o.ValidateEveryNSteps is { } every && state.Step % every == 0)))
-                    {
-                        control.ClearValidationRequest();
-                        lastValidation = Evaluate(module, validation, "val", o.LimitValidationBatches, sanity: false, ctx);
-                        validatedAt = state.Step;
-                        SaveIfBest(session, state, lastValidation);
-                    }
-                    if (Checkpoints is { } c && (control.CheckpointRequested || control.InterruptRequested || (c.EveryNSteps is { } every2 && state.Step % every2 == 0)))
-                    {
-                        control.ClearCheckpointRequest();
-                        var path = SaveCheckpoint(session, state, "last");
-                        Events.CheckpointSaved.Fire(new CheckpointSaved(state.Step, path), ctx);
-                    }
-                    state.StopReason = StopRule(o, state, control);
+                    if (state.StopReason is null && !state.EpochFinished) RunEpoch(loop);
+                    if (loop.Interrupted) break; // the checkpoint just saved holds everything; write nothing after it
+                    if (state.EpochFinished) EndEpoch(loop);
+                    if (state.StopReason is not null) break;
                 }
-
-                // At an epoch end, and once more when a budget ends training mid-epoch, so a fit always ends with fresh metrics.
-                bool validationOn = o.ValidateEveryEpoch || o.ValidateEveryNSteps is not null;
-                if (validation is not null && validationOn && validatedAt != state.Step && (epochExhausted ? o.ValidateEveryEpoch : state.StopReason is not null))
-                {
-                    lastValidation = Evaluate(module, validation, "val", o.LimitValidationBatches, sanity: false, ctx);
-                    validatedAt = state.Step;
-                    SaveIfBest(session, state, lastValidation);
-                }
-                Flush(ctx, LogInterval.Epoch, nonFinite);
-                Events.EpochEnded.Fire(new EpochEnded(state.Epoch, state.BatchInEpoch), ctx);
-                if (state.StopReason is null && epochExhausted)
-                {
-                    state.Epoch++;
-                    if (o.MaxEpochs is { } maxEpochs && state.Epoch >= maxEpochs) state.StopReason = $"max epochs ({maxEpochs}) reached";
-                    state.StopReason ??= StopRule(o, state, control);
-                }
+                if (!loop.Interrupted) Finish(loop);
             }
         }
         catch (Exception e)
         {
+            failure = e;
             state.StopReason = $"exception: {e.GetType().Name}: {e.Message}";
             Events.ExceptionRaised.Fire(new ExceptionRaised(state.Step, e), ctx);
-            // Weights still equal those after the last completed step, so that step's state is a valid resume point.
-            if (Checkpoints is { SaveOnException: true } && weightsConsistent && e is not NonFiniteLossException)
-                TrySaveAfterFailure(session, state, ctx);
-            throw;
+            throw; // no checkpoint: the failed step has moved data, RNG and logs past the last consistent state
         }
         finally
         {
-            Events.FitEnded.Fire(new FitEnded(state.Step, state.StopReason ?? "unknown"), ctx);
+            _finalState = state.Snapshot("test");
+            try
+            {
+                Events.FitEnded.Fire(new FitEnded(state.Step, state.StopReason ?? "unknown"), ctx);
+            }
+            catch (Exception fitEnded) when (failure is not null)
+            {
+                failure.Data["FitEnded handler failure"] = fitEnded.ToString(); // the original failure is the one to report
+            }
         }
-        if (Checkpoints is not null && !(state.StopReason?.StartsWith("interrupted", StringComparison.Ordinal) ?? false))
+        long epochs = state.Epoch + (state.BatchInEpoch > 0 ? 1 : 0);
+        return new FitResult(state.Step, (int)epochs, state.TokensSeen, state.SamplesSeen, state.Elapsed, state.StopReason!, state.LastValidation, _history.ToList());
+    }
+
+    /// <summary>What one fit's steps share; built once so the step code below reads as the loop and nothing else.</summary>
+    sealed record Loop<TBatch>(FlintModule<TBatch> Module, IEnumerable<TBatch> Train, IEnumerable<TBatch>? Validation, TrainerOptions O,
+        FlintRuntime Runtime, Optim.OptimizerSetup Optimizer, Session Session, LoopContext Ctx)
+    {
+        public TrainerState State => Ctx.State;
+        public TrainerControl Control => Ctx.Control;
+        /// <summary>A signal was honoured: a checkpoint was saved after the last step and the fit stops there.</summary>
+        public bool Interrupted { get; set; }
+    }
+
+    /// <summary>Optimizer steps over the rest of the current epoch, until its data runs out or a stopping rule fires.</summary>
+    void RunEpoch<TBatch>(Loop<TBatch> l)
+    {
+        var (o, state, control, optimizer, module) = (l.O, l.State, l.Control, l.Optimizer, l.Module);
+        var distributed = l.Runtime.Distributed;
+        bool sums = o.AccumulateGradBatches > 1 || distributed.WorldSize > 1; // back-propagate sums, divide once by the global count
+        Events.EpochStarted.Fire(new EpochStarted(state.Epoch), l.Ctx);
+        using var batches = EpochBatches(l.Train, state.Epoch, state.BatchInEpoch, o.LimitTrainBatches);
+        while (state.StopReason is null && !state.EpochFinished)
         {
-            var path = SaveCheckpoint(session, state, "last"); // the final weights, where the next command looks for them
-            Events.CheckpointSaved.Fire(new CheckpointSaved(state.Step, path), ctx);
+            // The scope opens before the first batch is drawn, so tensors a loader creates for this step die with it.
+            using (NewDisposeScope())
+            {
+                if (!batches.MoveNext())
+                {
+                    if (state.BatchInEpoch == 0) throw StepChecks.EmptyEpoch(state, o.LimitTrainBatches);
+                    state.EpochFinished = true;
+                    break;
+                }
+                optimizer.ApplySchedule(state.Step);
+                Events.BatchStarted.Fire(new BatchStarted(state.Step, optimizer.LearningRate()), l.Ctx);
+                Tensor? lossSum = null, count = null;
+                long samples = 0, tokens = 0;
+                for (int micro = 0; ; micro++)
+                {
+                    state.BatchInEpoch++;
+                    var output = module.TrainingStep(module.TransferToDevice(batches.Current, l.Runtime.Device), l.Ctx);
+                    StepChecks.Training(output, module, state);
+                    // One micro-batch in one process: back-propagate the mean directly. Otherwise sums, divided once below.
+                    var loss = sums ? output.LossSum : output.LossSum / output.Count;
+                    Events.BeforeBackward.Fire(new BeforeBackward(state.Step, micro, loss), l.Ctx);
+                    loss.backward();
+                    lossSum = lossSum is null ? output.LossSum.detach() : lossSum + output.LossSum.detach();
+                    count = count is null ? output.Count.detach() : count + output.Count.detach();
+                    samples += output.Samples;
+                    tokens += output.Tokens;
+                    if (micro + 1 == o.AccumulateGradBatches) break;
+                    // An epoch that ends mid-window steps on the micro-batches it has: Σsum/Σcount stays exact.
+                    if (!batches.MoveNext()) { state.EpochFinished = true; break; }
+                }
+                if (distributed.WorldSize > 1)
+                {
+                    // Σ over ranks of the loss-gradient sums, the loss sums and the counts; then one division by the global count.
+                    (lossSum, count) = (lossSum!.to_type(ScalarType.Float64), count!.to_type(ScalarType.Float64));
+                    distributed.AllReduceSum([.. optimizer.Parameters.Select(p => p.grad).OfType<Tensor>(), lossSum, count]);
+                }
+                if (sums) FlintRuntime.ScaleGradients(optimizer.Parameters, count!.reciprocal());
+                var meanLoss = lossSum! / count!;
+                Tensor? gradNorm = o.GradientClipNorm is { } maxNorm ? FlintRuntime.ClipGradNorm(optimizer.Parameters, maxNorm) : null;
+                if (o.GradientClipValue is { } maxValue) FlintRuntime.ClipGradValue(optimizer.Parameters, maxValue);
+                Events.BeforeOptimizerStep.Fire(new BeforeOptimizerStep(state.Step, gradNorm, meanLoss), l.Ctx);
+                bool skipped = control.SkipStepRequested;
+                if (!skipped) optimizer.Optimizer.step();
+                optimizer.Optimizer.zero_grad();
+                control.ClearStepRequests();
+
+                state.Step++;
+                state.SamplesSeen += samples;
+                state.TokensSeen += tokens;
+                if (!skipped) // a step a handler refused (e.g. NonFiniteGuard) neither counts in the loss nor trips the NaN check
+                {
+                    _log.LogRatio("train/loss", lossSum!, count!);
+                    _log.LogRatio("train/loss_epoch", lossSum!, count!, LogInterval.Epoch);
+                    l.Session.NonFinite.logical_or_(meanLoss.isfinite().logical_not());
+                }
+                Events.BatchEnded.Fire(new BatchEnded(state.Step, meanLoss, samples, tokens, skipped), l.Ctx);
+            }
+            AfterStep(l);
         }
-        return new FitResult(state.Step, state.Epoch + 1, state.TokensSeen, state.SamplesSeen, state.Elapsed, state.StopReason!, lastValidation, _history.ToList());
+    }
+
+    /// <summary>Between steps: logs, validation and checkpoints when due, then the stopping rules.</summary>
+    void AfterStep<TBatch>(Loop<TBatch> l)
+    {
+        var (o, state, control) = (l.O, l.State, l.Control);
+        l.Interrupted = control.InterruptRequested && Checkpoints is not null; // read once: a signal arriving later waits for the next step
+        if (state.Step % o.LogEveryNSteps == 0) Flush(l.Ctx, LogInterval.Step, l.Session.NonFinite);
+        if (l.Validation is not null && (control.ValidationRequested || (o.ValidateEveryNSteps is { } every && state.Step % every == 0)))
+        {
+            control.ClearValidationRequest();
+            ValidateNow(l, o.LimitValidationBatches);
+        }
+        if (Checkpoints is { } c && (control.CheckpointRequested || l.Interrupted || (c.EveryNSteps is { } n && state.Step % n == 0)))
+        {
+            control.ClearCheckpointRequest();
+            SaveAndAnnounce(l.Session, state, "last", l.Ctx);
+        }
+        state.StopReason = l.Interrupted ? $"interrupted at step {state.Step} (a checkpoint was saved; continue with --resume last)" : StopRule(o, state, control);
+    }
+
+    /// <summary>The epoch's data ran out: its validation, its logs, then the next epoch (or the epoch budget's stop).</summary>
+    void EndEpoch<TBatch>(Loop<TBatch> l)
+    {
+        var (o, state) = (l.O, l.State);
+        if (l.Validation is not null && o.ValidateEveryEpoch && state.ValidatedAt != state.Step) ValidateNow(l, o.LimitValidationBatches);
+        Flush(l.Ctx, LogInterval.Epoch, l.Session.NonFinite);
+        Events.EpochEnded.Fire(new EpochEnded(state.Epoch, state.BatchInEpoch), l.Ctx);
+        state.Epoch++;
+        state.BatchInEpoch = 0;
+        state.EpochFinished = false;
+        state.StopReason ??= StopRule(o, state, l.Control);
+    }
+
+    /// <summary>
+    /// The end of every fit that was not interrupted: a validation over all the validation data (unless the newest one was
+    /// exactly that, at this step), the remaining logs, and the final <c>last</c> checkpoint, marked completed.
+    /// </summary>
+    void Finish<TBatch>(Loop<TBatch> l)
+    {
+        var (o, state) = (l.O, l.State);
+        bool validationOn = o.ValidateEveryEpoch || o.ValidateEveryNSteps is not null;
+        if (l.Validation is not null && validationOn && !(state.ValidatedAt == state.Step && (state.ValidatedFully || o.FastDevRun)))
+            ValidateNow(l, limit: o.FastDevRun ? o.LimitValidationBatches : null); // fast-dev-run: one batch of each, nothing more
+        Flush(l.Ctx, LogInterval.Epoch, l.Session.NonFinite);
+        if (state.BatchInEpoch > 0) Events.EpochEnded.Fire(new EpochEnded(state.Epoch, state.BatchInEpoch), l.Ctx); // stopped mid-epoch
+        if (Checkpoints is not null) SaveAndAnnounce(l.Session, state, "last", l.Ctx, completed: true); // where the next command looks
+    }
+
+    void ValidateNow<TBatch>(Loop<TBatch> l, long? limit)
+    {
+        var state = l.State;
+        state.LastValidation = Evaluate(l.Module, l.Validation!, "val", limit, sanity: false, l.Ctx);
+        state.ValidatedAt = state.Step;
+        state.ValidatedFully = limit is null || (l.Validation is IReadOnlyCollection<TBatch> all && all.Count <= limit);
+        SaveIfBest(l.Session, state, state.LastValidation, l.Ctx);
+    }
+
+    void SaveAndAnnounce(Session session, TrainerState state, string name, LoopContext ctx, bool completed = false)
+    {
+        var path = SaveCheckpoint(session, state, name, completed: completed);
+        Events.CheckpointSaved.Fire(new CheckpointSaved(state.Step, path), ctx);
+    }
+
+    /// <summary>The batches of one epoch from <paramref name="from"/> on, at most <paramref name="limit"/> of the epoch in all.</summary>
+    static IEnumerator<TBatch> EpochBatches<TBatch>(IEnumerable<TBatch> train, int epoch, long from, long? limit)
+    {
+        long? rest = limit is { } n ? Math.Max(0, n - from) : null;
+        if (train is IEpochSource<TBatch> source) return Limit(source.Batches(epoch, from), rest).GetEnumerator();
+        if (train is IStateful) return Limit(train, rest).GetEnumerator(); // a self-positioning loader continues from its own cursor
+        var replay = Limit(train, limit).GetEnumerator(); // anything else is replayed from the epoch's start and skipped
+        for (long i = 0; i < from && replay.MoveNext(); i++) { }
+        return replay;
     }
 
     TrainerOptions EffectiveOptions() => Options.FastDevRun
@@ -197,11 +263,12 @@ public sealed partial class Trainer
         }
         : Options;
 
-    static string? StopRule(TrainerOptions o, TrainerState state, TrainerControl control)
+    string? StopRule(TrainerOptions o, TrainerState state, TrainerControl control)
     {
-        if (control.InterruptRequested) return $"interrupted at step {state.Step} (a checkpoint was saved; continue with --resume last)";
+        if (control.InterruptRequested && Checkpoints is null) return $"interrupted at step {state.Step} (no checkpoints are configured, so none was saved)";
         if (control.StopRequested) return control.StopReason;
         if (o.MaxSteps is { } maxSteps && state.Step >= maxSteps) return $"max steps ({maxSteps}) reached";
+        if (o.MaxEpochs is { } maxEpochs && state.Epoch >= maxEpochs) return $"max epochs ({maxEpochs}) reached";
         if (o.MaxTokens is { } maxTokens && state.TokensSeen >= maxTokens) return $"max tokens ({maxTokens}) reached";
         if (o.MaxTime is { } maxTime && state.Elapsed >= maxTime) return $"max time ({maxTime}) reached";
         return null;
@@ -236,18 +303,5 @@ public sealed partial class Trainer
         if (records.Count == 0) return;
         _history.AddRange(records);
         Events.LogsFlushed.Fire(new LogsFlushed(ctx.State.Step, records), ctx);
-    }
-
-    void TrySaveAfterFailure(Session session, TrainerState state, LoopContext ctx)
-    {
-        try
-        {
-            var path = SaveCheckpoint(session, state, "last");
-            Events.CheckpointSaved.Fire(new CheckpointSaved(state.Step, path), ctx);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // The original failure matters more than a failed rescue; the previous checkpoint is still intact.
-        }
     }
 }

@@ -72,19 +72,30 @@ public sealed partial class Trainer : IDisposable
             foreach (var (handler, order, filter) in handlers[name])
                 Line(indent + 2, $"[{order,3}] {handler}{(filter is null ? "" : $" ({filter})")}");
         }
+        void Validation(int indent)
+        {
+            Event(indent, nameof(ValidationStarted));
+            Line(indent, "fresh pass from the first batch, own RNG (EvaluationSeed) -> ValidationStep per batch -> flush");
+            Event(indent, nameof(LogsFlushed));
+            Event(indent, nameof(ValidationEnded));
+            if (Checkpoints?.Monitor is { } monitor) { Line(indent, $"keep the best {Checkpoints.TopK} by {monitor} ({Checkpoints.Mode})"); Event(indent + 1, nameof(CheckpointSaved)); }
+        }
         Line(0, "fit:");
-        Line(1, "setup: runtime (device, threads, seed) -> module.to(device) -> ConfigureOptimizers");
+        Line(1, "setup: runtime (device, threads, seed) -> module.to(device) -> ConfigureOptimizers -> restore a checkpoint (resume)");
         Event(1, nameof(FitStarted));
-        if (o.SanityValidationBatches > 0) Line(1, $"sanity validation ({o.SanityValidationBatches} batches, not logged): ValidationStarted/ValidationEnded");
+        if (o.SanityValidationBatches > 0)
+            Line(1, $"sanity validation (first {o.SanityValidationBatches} batches, not logged; fresh runs only): ValidationStarted/ValidationEnded");
         Line(1, "for each epoch:");
         Event(2, nameof(EpochStarted));
         Line(2, "for each optimizer step:");
+        Line(3, "draw the first batch (the data running out ends the epoch, without a step)");
         Line(3, "apply LR schedule (pure function of the step)");
         Event(3, nameof(BatchStarted));
         Line(3, $"for each of {o.AccumulateGradBatches} micro-batch(es): TransferToDevice -> TrainingStep -> BeforeBackward -> backward");
         Event(4, nameof(BeforeBackward));
-        if (o.AccumulateGradBatches > 1) Line(3, "scale gradients by 1/Σcount (exact mean over the window)");
-        if (o.Runtime.DistributedOrDefault.WorldSize > 1) Line(3, $"all-reduce gradients over {o.Runtime.DistributedOrDefault.WorldSize} processes");
+        int world = o.Runtime.DistributedOrDefault.WorldSize;
+        if (world > 1) Line(3, $"sum gradients, loss sums and counts over {world} processes");
+        if (o.AccumulateGradBatches > 1 || world > 1) Line(3, "scale gradients by 1/Σcount (exact mean over the window)");
         if (o.GradientClipNorm is { } norm) Line(3, $"clip gradient norm to {norm}");
         if (o.GradientClipValue is { } value) Line(3, $"clip gradient values to ±{value}");
         Event(3, nameof(BeforeOptimizerStep));
@@ -93,18 +104,26 @@ public sealed partial class Trainer : IDisposable
         Line(3, $"every {o.LogEveryNSteps} steps: flush logs (one host sync)");
         Event(4, nameof(LogsFlushed));
         Line(3, o.ValidateEveryNSteps is { } every ? $"every {every} steps or on request: validation" : "on request: validation");
-        Event(4, nameof(ValidationStarted));
-        Event(4, nameof(ValidationEnded));
+        Validation(4);
         if (Checkpoints is { } c)
-            Line(3, $"checkpoint 'last'{(c.EveryNSteps is { } n ? $" every {n} steps," : "")} on request and on a signal (then stop); best {c.TopK} by {c.Monitor ?? "(no monitor)"} after validation");
+            Line(3, $"checkpoint 'last'{(c.EveryNSteps is { } n ? $" every {n} steps," : "")} on request and on a signal (then stop, writing nothing more)");
         else Line(3, "checkpoints: off");
         Event(4, nameof(CheckpointSaved));
         Line(3, "stop if: max steps/tokens/time reached or stop requested");
-        if (o.ValidateEveryEpoch) Line(2, "end of epoch: validation");
-        Event(2, nameof(EpochEnded));
+        Line(2, "when the epoch's data ran out:");
+        if (o.ValidateEveryEpoch) { Line(3, "validation (unless this step was just validated)"); Validation(4); }
+        Line(3, "flush epoch logs");
+        Event(3, nameof(EpochEnded));
+        Line(1, "finish (unless interrupted):");
+        Line(2, "validation over all the validation data (unless this step's was)");
+        Validation(3);
+        Line(2, "flush the remaining logs; EpochEnded if the fit stopped mid-epoch");
+        Line(2, Checkpoints is null ? "checkpoints: off" : "checkpoint 'last', marked completed");
+        Event(3, nameof(CheckpointSaved));
         Event(1, nameof(FitEnded));
-        Line(0, "on an exception anywhere in fit:");
+        Line(0, "on an exception anywhere in fit (no checkpoint is saved: the failed step has moved data, RNG and logs):");
         Event(1, nameof(ExceptionRaised));
+        Line(1, $"then {nameof(FitEnded)}; a handler failing there never hides the original exception");
         return string.Join(Environment.NewLine, lines);
     }
 

@@ -45,6 +45,13 @@ public sealed record TrainerOptions
     /// <summary>Show a progress display (a live bar on a terminal, plain lines otherwise).</summary>
     public bool ProgressBar { get; init; } = true;
 
+    /// <summary>
+    /// Seed of everything random during validation and testing (MLM masks, ELECTRA's replacements). Each evaluation runs under
+    /// its own generator seeded with this, and leaves the training generator exactly where it was: two evaluations of the same
+    /// weights agree, and runs with different training seeds are scored on the same masks.
+    /// </summary>
+    public long EvaluationSeed { get; init; }
+
     /// <summary>Device, threads, seed, determinism.</summary>
     public RuntimeOptions Runtime { get; init; } = new();
 

@@ -25,6 +25,26 @@ public sealed class TrainerState
     /// <summary>The current stage: <c>train</c>, <c>val</c>, <c>test</c>, <c>predict</c> or <c>sanity</c>.</summary>
     public string Stage { get; internal set; } = "train";
 
+    /// <summary>The newest validation's metrics (empty until one ran).</summary>
+    public IReadOnlyDictionary<string, double> LastValidation { get; internal set; } = new Dictionary<string, double>();
+    /// <summary>The step of the newest validation, or −1.</summary>
+    internal long ValidatedAt { get; set; } = -1;
+    /// <summary>Whether the newest validation covered all the validation data.</summary>
+    internal bool ValidatedFully { get; set; }
+    /// <summary>The current epoch's data ran out (inside the last step's accumulation window or at its end).</summary>
+    internal bool EpochFinished { get; set; }
+
+    /// <summary>A copy of the position, frozen at its current elapsed time (for evaluations after a fit).</summary>
+    internal TrainerState Snapshot(string stage)
+    {
+        var copy = new TrainerState
+        {
+            Step = Step, Epoch = Epoch, BatchInEpoch = BatchInEpoch, TokensSeen = TokensSeen, SamplesSeen = SamplesSeen,
+            PriorElapsed = Elapsed, StopReason = StopReason, Stage = stage, LastValidation = LastValidation,
+        };
+        return copy;
+    }
+
     Func<TimeSpan>? _clock;
     internal void StartClock(Func<TimeSpan> clock) => _clock = clock;
 }

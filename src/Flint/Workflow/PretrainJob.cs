@@ -61,7 +61,7 @@ public static class PretrainJob
         var (objective, model, flops) = BuildObjective(objectiveName, preset, tokenizerUsed, context, c.Double("model.dropout") ?? 0);
         objective.Optimization = TrainingSetup.Optimizer(c, defaultLr: preset.Name == "char-small" ? 1e-3 : 6e-4);
         var train = new LmLoader(trainShards, new LmLoaderOptions(batch, context, Seed: seed));
-        LmLoader? validation = valShards.Length > (context + 1) * 2 ? new LmLoader(valShards, new LmLoaderOptions(batch, context, Shuffle: false)) : null;
+        var validation = ValidationLoader(valShards, batch, context, c, log);
 
         long? steps = c.Long("trainer.max_steps");
         if (steps is null && !c.Has("trainer.max_epochs") && !c.Has("trainer.max_minutes"))
@@ -74,7 +74,10 @@ public static class PretrainJob
             run.WriteConfig("pretrain", c);
             manual_seed(seed + 1); // the measurement drew random numbers; start training from a known state
         }
-        var options = TrainingSetup.Options(c, maxSteps: steps) with { ValidateEveryNSteps = c.Long("trainer.val_every") ?? (steps is { } s ? Math.Max(1, s / 5) : null) };
+        var options = TrainingSetup.Options(c, maxSteps: steps) with
+        {
+            ValidateEveryNSteps = validation is null ? null : c.Long("trainer.val_every") ?? (steps is { } s ? Math.Max(1, s / 5) : null),
+        };
         var exactness = new Dictionary<string, string>
         {
             ["model.preset"] = preset.Name, ["objective"] = objectiveName, ["data.batch_size"] = batch.ToString(CultureInfo.InvariantCulture),
@@ -96,6 +99,20 @@ public static class PretrainJob
         };
         summary.Write(run.Path);
         return (run, summary);
+    }
+
+    /// <summary>
+    /// Every full window of the validation split, in order (the last batch may be smaller), or null when the split holds
+    /// less than one window; then validation is off, which is said, and asking for it by <c>--trainer.val-every</c> is an error.
+    /// </summary>
+    internal static LmLoader? ValidationLoader(TokenShards valShards, int batch, int context, RunConfig c, TextWriter log)
+    {
+        if (valShards.Length - 1 >= context) return new LmLoader(valShards, new LmLoaderOptions(batch, context, Shuffle: false, DropLast: false));
+        var why = $"the validation split of {valShards.Directory} has {valShards.Length:N0} tokens, fewer than one window of {context + 1}";
+        if (c.Has("trainer.val_every"))
+            throw new ConfigException("run", [$"trainer.val_every: {why}. Raise --data.val-fraction, shorten --data.context, or drop --trainer.val-every."]);
+        log.WriteLine($"No validation: {why} (raise --data.val-fraction to get one).");
+        return null;
     }
 
     /// <summary>The tokenizer <c>--tokenizer</c> names (with <c>auto</c> resolved for the preset), trained on the corpus when needed.</summary>

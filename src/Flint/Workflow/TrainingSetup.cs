@@ -24,8 +24,18 @@ internal static class TrainingSetup
         Runtime = new RuntimeOptions(DeviceSpec.Parse(c["device"]), (int?)c.Long("threads"), c.Long("seed") ?? 0),
     };
 
+    /// <summary>Settings that may change across a resume: where output goes, how it is shown, and budgets that only move the end.</summary>
+    static readonly HashSet<string> MayChangeOnResume =
+    [
+        "out", "resume", "allow_config_change", "device", "threads", "trainer.progress", "trainer.log_every", "trainer.max_minutes",
+        "trainer.auto_minutes", "checkpoint.every_steps", "checkpoint.top_k",
+    ];
+
     public static Trainer Trainer(RunConfig c, RunFolder run, TrainerOptions options, string? monitor, string mode, IReadOnlyDictionary<string, string> exactness, IEnumerable<Callback>? extra = null)
     {
+        // Every other setting changes what is computed, so a resume compares them all (and names each difference).
+        exactness = c.Values.Where(kv => !MayChangeOnResume.Contains(kv.Key)).Select(kv => KeyValuePair.Create($"config.{kv.Key}", kv.Value))
+            .Concat(exactness).ToDictionary();
         var callbacks = new List<Callback> { new LearningRateMonitor(every: options.LogEveryNSteps), new ThroughputMonitor(every: options.LogEveryNSteps), new GradientNormMonitor(), new Training.Callbacks.Timer() };
         callbacks.AddRange(extra ?? []);
         ILogSink[] sinks = [new CsvSink(run.File("metrics.csv")), new JsonlSink(run.File("metrics.jsonl")), new TensorBoardSink(run.File("tb"))];

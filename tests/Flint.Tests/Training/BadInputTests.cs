@@ -65,7 +65,7 @@ public sealed class BadInputTests
         int steps = 0;
         trainer.Events.BatchEnded.Subscribe((_, _) => steps++);
         var error = Assert.Throws<ArgumentException>(() => trainer.Fit(new TinyTokenModel(), TinyData.Batches(2, 2)));
-        Assert.Contains("ValidateEveryNSteps is 1 but no validation data", error.Message);
+        Assert.Contains("ValidateEveryNSteps is 1, but Fit was given no validation data", error.Message);
         Assert.Equal(0, steps);
     }
 

@@ -10,7 +10,7 @@ namespace Flint.Text.Data;
 /// its own longest row. Each enumeration is one epoch with an order that depends only on (seed, epoch); the position
 /// (epoch, batches consumed) is checkpoint state, so a resumed run continues mid-epoch exactly.
 /// </summary>
-public sealed class ClassificationLoader : IReadOnlyCollection<ClassificationBatch>, Training.IStateful
+public sealed class ClassificationLoader : Training.IEpochSource<ClassificationBatch>, Training.IStateful
 {
     readonly int[][] _ids;
     readonly int[] _labels;
@@ -77,7 +77,7 @@ public sealed class ClassificationLoader : IReadOnlyCollection<ClassificationBat
         return (padded - real) / (double)real;
     }
 
-    /// <inheritdoc />
+    /// <summary>Enumerates the current epoch from its cursor and advances both (for hand-written loops).</summary>
     public IEnumerator<ClassificationBatch> GetEnumerator()
     {
         var order = Order(_epoch);
@@ -88,6 +88,14 @@ public sealed class ClassificationLoader : IReadOnlyCollection<ClassificationBat
         }
         _epoch++;
         _cursor = 0;
+    }
+
+    /// <inheritdoc />
+    public IEnumerable<ClassificationBatch> Batches(int epoch, long from = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(from);
+        var order = Order(epoch);
+        for (long b = from; b < order.Count; b++) yield return Collate(order[(int)b]);
     }
 
     ClassificationBatch Collate(int[] rows)

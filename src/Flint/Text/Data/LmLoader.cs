@@ -13,7 +13,7 @@ namespace Flint.Text.Data;
 /// batches an uninterrupted run would have. A background thread copies windows into host arrays ahead of the training
 /// step; the step only wraps them as tensors (one copy), so it never waits on data.
 /// </summary>
-public sealed class LmLoader : IReadOnlyCollection<LmBatch>, IStateful
+public sealed class LmLoader : IEpochSource<LmBatch>, IStateful
 {
     readonly TokenShards _shards;
     readonly LmLoaderOptions _o;
@@ -26,7 +26,8 @@ public sealed class LmLoader : IReadOnlyCollection<LmBatch>, IStateful
         _o = options;
         int slack = options.Shuffle ? options.Context - 1 : 0;
         Windows = Math.Max(0, (shards.Length - 1 - slack) / options.Context);
-        BatchesPerEpoch = Windows / ((long)options.BatchSize * options.WorldSize);
+        long perBatch = (long)options.BatchSize * options.WorldSize;
+        BatchesPerEpoch = options.DropLast ? Windows / perBatch : (Windows + perBatch - 1) / perBatch;
         if (BatchesPerEpoch == 0)
             throw new ArgumentException(
                 $"The '{shards.Split}' split of {shards.Directory} has {shards.Length:N0} tokens: too few for one batch of {options.BatchSize} × {options.Context + 1} tokens" +
@@ -36,7 +37,8 @@ public sealed class LmLoader : IReadOnlyCollection<LmBatch>, IStateful
     /// <summary>Windows per epoch.</summary>
     public long Windows { get; }
 
-    /// <summary>Full batches per epoch for this rank (the last partial batch is dropped).</summary>
+    /// <summary>Batches per epoch for this rank: full batches only, unless <see cref="LmLoaderOptions.DropLast"/> is false
+    /// (evaluation), when a last, smaller batch holds the remaining windows so every window is seen.</summary>
     public long BatchesPerEpoch { get; }
 
     /// <summary>Batches per epoch (what an epoch of <c>Trainer.Fit</c> draws).</summary>
@@ -55,17 +57,27 @@ public sealed class LmLoader : IReadOnlyCollection<LmBatch>, IStateful
     public long[] WindowStarts(int epoch, long batch)
     {
         var (order, offset) = EpochLayout(epoch);
-        var starts = new long[_o.BatchSize];
         long first = (batch * _o.WorldSize + _o.Rank) * _o.BatchSize;
-        for (int i = 0; i < _o.BatchSize; i++) starts[i] = (order?[first + i] ?? first + i) * _o.Context + offset;
+        var starts = new long[Math.Clamp(Windows - first, 0, _o.BatchSize)];
+        for (int i = 0; i < starts.Length; i++) starts[i] = (order?[first + i] ?? first + i) * _o.Context + offset;
         return starts;
     }
 
-    /// <inheritdoc />
+    /// <summary>Enumerates epoch <see cref="Epoch"/> from <see cref="Cursor"/> and advances both (for hand-written loops).</summary>
     public IEnumerator<LmBatch> GetEnumerator()
     {
         int epoch = Epoch;
-        long from = Cursor;
+        foreach (var batch in Enumerate(epoch, Cursor, advance: true)) yield return batch;
+        Epoch = epoch + 1;
+        Cursor = 0;
+    }
+
+    /// <inheritdoc />
+    public IEnumerable<LmBatch> Batches(int epoch, long from = 0) => Enumerate(epoch, from, advance: false);
+
+    IEnumerable<LmBatch> Enumerate(int epoch, long from, bool advance)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(from);
         using var queue = new BlockingCollection<(long[] Input, long[] Target)>(_o.Prefetch);
         using var cancel = new CancellationTokenSource();
         var producer = Task.Run(() => Produce(epoch, from, queue, cancel.Token));
@@ -74,11 +86,10 @@ public sealed class LmLoader : IReadOnlyCollection<LmBatch>, IStateful
             for (long b = from; b < BatchesPerEpoch; b++)
             {
                 var (input, target) = queue.Take();
-                Cursor = b + 1;
-                yield return new LmBatch(tensor(input, [_o.BatchSize, _o.Context]), tensor(target, [_o.BatchSize, _o.Context]));
+                if (advance) Cursor = b + 1;
+                long rows = input.Length / _o.Context;
+                yield return new LmBatch(tensor(input, [rows, _o.Context]), tensor(target, [rows, _o.Context]));
             }
-            Epoch = epoch + 1;
-            Cursor = 0;
         }
         finally
         {
@@ -92,9 +103,9 @@ public sealed class LmLoader : IReadOnlyCollection<LmBatch>, IStateful
         var window = new long[_o.Context + 1];
         for (long b = from; b < BatchesPerEpoch; b++)
         {
-            var input = new long[_o.BatchSize * _o.Context];
-            var target = new long[_o.BatchSize * _o.Context];
             var starts = WindowStarts(epoch, b);
+            var input = new long[starts.Length * _o.Context];
+            var target = new long[starts.Length * _o.Context];
             for (int i = 0; i < starts.Length; i++)
             {
                 _shards.Read(starts[i], window);
