@@ -56,8 +56,9 @@ public sealed class MetricLog : IDisposable, Training.IStateful
         // In-place ops return new tensor wrappers; without a scope, each reset would leave some behind.
         using var scope = NewDisposeScope();
         bool all = interval == LogInterval.Epoch;
+        // Ordered by name, so a resumed run (whose windows were rebuilt from a checkpoint) writes the same lines in the same order.
         var due = _entries.Where(e => (all || e.Value.When == LogInterval.Step) && (prefix is null || e.Key.StartsWith(prefix, StringComparison.Ordinal)))
-            .Select(e => e.Value).Where(a => a.HasData).ToList();
+            .OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => e.Value).Where(a => a.HasData).ToList();
         var records = new List<LogRecord>(due.Count);
         var tensorValues = ReadTensors(due.Where(a => a.IsTensor).ToList());
         foreach (var acc in due)
@@ -66,7 +67,7 @@ public sealed class MetricLog : IDisposable, Training.IStateful
             records.Add(new LogRecord(acc.Name, value, at.Step, at.Epoch, at.Tokens, at.Samples, at.WallSeconds));
             acc.Reset();
         }
-        foreach (var (name, (metric, when)) in _metrics.ToList())
+        foreach (var (name, (metric, when)) in _metrics.OrderBy(m => m.Key, StringComparer.Ordinal).ToList())
         {
             if (!(all || when == LogInterval.Step) || (prefix is not null && !name.StartsWith(prefix, StringComparison.Ordinal))) continue;
             foreach (var (suffix, value) in metric.Compute())

@@ -41,7 +41,7 @@ public readonly record struct EpochEnded(int Epoch, long Batches) : IEventArgs
     public long Index => Epoch + 1;
 }
 
-/// <summary>An optimizer step begins (before its first micro-batch is drawn). <see cref="Index"/> is the step about to complete.</summary>
+/// <summary>An optimizer step begins: its first micro-batch has been drawn (so an epoch whose data ran out fires none), the LR schedule applied, nothing computed yet. <see cref="Index"/> is the step about to complete.</summary>
 /// <param name="Step">Optimizer steps completed so far.</param>
 /// <param name="LearningRate">The first group's LR for this step (the schedule was just applied).</param>
 public readonly record struct BatchStarted(long Step, double LearningRate) : IEventArgs
