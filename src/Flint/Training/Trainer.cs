@@ -113,11 +113,15 @@ public sealed partial class Trainer : IDisposable
         Line(2, "when the epoch's data ran out:");
         if (o.ValidateEveryEpoch) { Line(3, "validation (unless this step was just validated)"); Validation(4); }
         Line(3, "flush epoch logs");
+        Event(4, nameof(LogsFlushed));
         Event(3, nameof(EpochEnded));
         Line(1, "finish (unless interrupted):");
         Line(2, "validation over all the validation data (unless this step's was)");
         Validation(3);
-        Line(2, "flush the remaining logs; EpochEnded if the fit stopped mid-epoch");
+        Line(2, "flush the remaining logs");
+        Event(3, nameof(LogsFlushed));
+        Line(2, "if the fit stopped mid-epoch:");
+        Event(3, nameof(EpochEnded));
         Line(2, Checkpoints is null ? "checkpoints: off" : "checkpoint 'last', marked completed");
         Event(3, nameof(CheckpointSaved));
         Event(1, nameof(FitEnded));
