@@ -13,17 +13,33 @@ internal static class ToolCommands
 {
     public static Command Evaluate()
     {
-        var from = new Option<string>("--from") { Description = "A fine-tuning run folder.", Required = true };
-        var data = new Option<string>("--data") { Description = "Labelled data (TSV/CSV/JSONL, or per-class files/folders).", Required = true };
+        var from = new Option<string>("--from") { Description = "A pretraining or fine-tuning run folder.", Required = true };
+        var data = new Option<string>("--data")
+        {
+            Description = "Fine-tuning run: labelled data (TSV/CSV/JSONL, or per-class files/folders), required. " +
+                          "Pretraining run: raw text (file, folder or comma-separated list) or a tokenized dataset; default: the run's own validation split.",
+        };
         var textColumn = new Option<string>("--data.text-column") { Description = "Text column/field.", DefaultValueFactory = _ => "text" };
         var labelColumn = new Option<string>("--data.label-column") { Description = "Label column/field.", DefaultValueFactory = _ => "label" };
-        var command = new Command("evaluate", "Measure a fine-tuned run on labelled data: accuracy, macro F1, MCC, loss.") { from, data, textColumn, labelColumn };
+        var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last line as well." };
+        var command = new Command("evaluate",
+            "Measure a run: a fine-tuned classifier's accuracy, macro F1, MCC and loss on labelled data; a pretraining run's loss, perplexity and word-level perplexity.")
+            { from, data, textColumn, labelColumn, json };
         command.SetAction(parse => CliErrors.Guard(() =>
         {
-            var metrics = EvaluateJob.Run(parse.GetValue(from)!, parse.GetValue(data)!, new LabeledDataOptions(parse.GetValue(textColumn)!, parse.GetValue(labelColumn)!));
-            var table = new Table().Border(TableBorder.Rounded).AddColumn("metric").AddColumn("value");
-            foreach (var (name, value) in metrics.OrderBy(m => m.Key)) table.AddRow(Markup.Escape(name), $"{value:F4}");
-            AnsiConsole.Write(table);
+            var result = EvaluateJob.Run(parse.GetValue(from)!, parse.GetValue(data), new LabeledDataOptions(parse.GetValue(textColumn)!, parse.GetValue(labelColumn)!));
+            if (result.Language is { } scores)
+            {
+                Console.WriteLine($"Evaluated {Path.GetFileName(result.Run)} ({scores.Objective}) on {result.Data}:");
+                foreach (var line in scores.Describe()) Console.WriteLine($"  {line}");
+            }
+            else
+            {
+                var table = new Table().Border(TableBorder.Rounded).AddColumn("metric").AddColumn("value");
+                foreach (var (name, value) in result.Metrics.OrderBy(m => m.Key)) table.AddRow(Markup.Escape(name), $"{value:F4}");
+                AnsiConsole.Write(table);
+            }
+            if (parse.GetValue(json)) Console.WriteLine(result.ToJsonText(indented: false));
             return 0;
         }));
         return command;

@@ -1,41 +1,74 @@
-using System.Text.Json;
 using Flint.Finetuning;
 using Flint.Text.Data;
 using Flint.Training;
 
 namespace Flint.Workflow;
 
-/// <summary><c>flint evaluate</c>: a fine-tuned run's accuracy, F1 and MCC on labelled data it has not seen.</summary>
+/// <summary>
+/// <c>flint evaluate</c>: measures a run on data. A fine-tuned classifier: accuracy, F1, MCC and loss on labelled data it has
+/// not seen. A pretraining run: its objective's loss, perplexity and word-level perplexity on its own validation split or on
+/// text (see <see cref="LmEvaluation"/>). Either way the result is written to <c>evaluations/NAME.json</c> in the run and
+/// registered in the run store as an <c>evaluate</c> run whose parent is the evaluated run.
+/// </summary>
 public static class EvaluateJob
 {
-    static readonly Config.ConfigSchema Schema = new([new("from", "string", "", "The fine-tuned run."), new("data", "string", "", "The labelled data.")]);
+    static readonly Config.ConfigSchema Schema = new([new("from", "string", "", "The evaluated run."), new("data", "string", "", "The evaluated data.")]);
 
-    /// <summary>Evaluates <paramref name="runPath"/> on <paramref name="dataPath"/>; writes <c>evaluations/NAME.json</c> into the run.</summary>
-    public static IReadOnlyDictionary<string, double> Run(string runPath, string dataPath, LabeledDataOptions? columns = null, int batchSize = 64)
+    /// <summary>Evaluates <paramref name="runPath"/> on <paramref name="dataPath"/> (for a pretraining run, null means its own validation split).</summary>
+    /// <param name="runPath">A run folder made by <c>flint pretrain</c> or <c>flint finetune</c>.</param>
+    /// <param name="dataPath">A fine-tuning run: labelled data (required). A pretraining run: raw text (a file, folder or comma-separated list), a tokenized dataset (its validation split is used), or null.</param>
+    /// <param name="columns">A fine-tuning run: the text and label columns.</param>
+    /// <param name="batchSize">A fine-tuning run: examples per batch. A pretraining run uses its own <c>data.batch_size</c>.</param>
+    public static EvaluationResult Run(string runPath, string? dataPath, LabeledDataOptions? columns = null, int batchSize = 64)
     {
         var run = RunFolder.Existing(runPath);
+        if (dataPath is not null && !File.Exists(dataPath) && !Directory.Exists(dataPath) && !dataPath.Contains(','))
+            throw new FileNotFoundException($"--data {dataPath}: no such file or folder.", dataPath);
+        var started = DateTimeOffset.UtcNow;
+        var result = run.ConfigValue("kind") switch
+        {
+            "finetune" => Classifier(run, dataPath ?? throw new ArgumentException(
+                $"--data: required to evaluate the fine-tuning run {run.Path}; pass labelled data it has not trained on (TSV/CSV/JSONL, or per-class files/folders)."),
+                columns, batchSize),
+            "pretrain" => LmEvaluation.Run(run, dataPath),
+            var kind => throw new InvalidDataException(
+                $"{run.Path} is a '{kind}' run; flint evaluate measures a pretraining run (made by flint pretrain) or a fine-tuning run (made by flint finetune)."),
+        };
+        Record(run, result, dataPath is null ? "validation" : Path.GetFileNameWithoutExtension(dataPath.TrimEnd('/')), started);
+        return result;
+    }
+
+    /// <summary>A fine-tuned classifier's test metrics on labelled <paramref name="data"/>.</summary>
+    static EvaluationResult Classifier(RunFolder run, string data, LabeledDataOptions? columns, int batchSize)
+    {
         var (classifier, labels, tokenizer) = ClassifierRun.Load(run);
-        var examples = LabeledData.Read(dataPath, columns);
+        var examples = LabeledData.Read(data, columns);
         var specials = tokenizer.Specials;
         var loader = new ClassificationLoader(examples, tokenizer, labels, new ClassificationLoaderOptions(batchSize, Math.Min(64, classifier.Encoder.ContextLength), Shuffle: false,
             PrependToken: classifier.Encoder.IsCausal ? null : specials.Cls, AppendToken: classifier.Encoder.IsCausal ? specials.Eos : specials.Sep));
         using var trainer = new Trainer(new TrainerOptions { MaxSteps = 1, ProgressBar = false });
-        var started = DateTimeOffset.UtcNow;
-        var metrics = trainer.Test(classifier, loader);
-        Directory.CreateDirectory(run.File("evaluations"));
-        File.WriteAllText(run.File(Path.Combine("evaluations", $"{Path.GetFileNameWithoutExtension(dataPath.TrimEnd('/'))}-{DateTime.Now:yyyyMMdd-HHmmss}.json")),
-            JsonSerializer.Serialize(new { data = Path.GetFullPath(dataPath), examples = examples.Count, metrics }, new JsonSerializerOptions { WriteIndented = true }));
+        return new EvaluationResult(run.Path, "finetune", Path.GetFullPath(data), trainer.Test(classifier, loader), Examples: examples.Count);
+    }
 
-        // An evaluation is a run of its own in the store, with the fine-tuned run as its parent.
+    /// <summary>Writes <c>evaluations/NAME-TIMESTAMP.json</c> into the run, and registers the evaluation in the run store with the run as its parent.</summary>
+    static void Record(RunFolder run, EvaluationResult result, string name, DateTimeOffset started)
+    {
+        var stamp = DateTime.Now.ToString("yyyyMMdd-HHmmss-fff", System.Globalization.CultureInfo.InvariantCulture);
+        Directory.CreateDirectory(run.File("evaluations"));
+        File.WriteAllText(run.File(Path.Combine("evaluations", $"{name}-{stamp}.json")), result.ToJsonText(indented: true));
+
+        // An evaluation is a run of its own in the store, with the evaluated run as its parent.
         var store = Tracking.RunStore.ForRun(run.Path);
-        var evaluation = RunFolder.Open(Path.Combine(store.Root, $"evaluate-{DateTime.Now:yyyyMMdd-HHmmss-fff}"), "evaluate", false,
-            Config.RunConfig.Resolve(Schema, null, new Dictionary<string, string> { ["from"] = run.Path, ["data"] = Path.GetFullPath(dataPath) }));
+        var evaluation = RunFolder.Open(Path.Combine(store.Root, $"evaluate-{stamp}"), "evaluate", false,
+            Config.RunConfig.Resolve(Schema, null, new Dictionary<string, string> { ["from"] = run.Path, ["data"] = result.Data }));
+        var metrics = result.Metrics;
         new RunSummary
         {
-            Name = evaluation.Name, Kind = "evaluate", Status = "finished", StopReason = "completed", Parent = run.Path, TestAccuracy = metrics.GetValueOrDefault("test/accuracy", double.NaN),
-            ValLoss = metrics.GetValueOrDefault("test/loss", double.NaN), Metrics = metrics.ToDictionary(), Started = started, Finished = DateTimeOffset.UtcNow, GitCommit = RunFolder.GitCommit(),
+            Name = evaluation.Name, Kind = "evaluate", Status = "finished", StopReason = "completed", Parent = run.Path,
+            TestAccuracy = result.Language is null ? metrics.GetValueOrDefault("test/accuracy", double.NaN) : null,
+            ValLoss = result.Language?.Loss ?? metrics.GetValueOrDefault("test/loss", double.NaN), Metrics = metrics.ToDictionary(),
+            Started = started, Finished = DateTimeOffset.UtcNow, GitCommit = RunFolder.GitCommit(),
         }.Write(evaluation.Path);
         store.Upsert(evaluation.Path);
-        return metrics;
     }
 }

@@ -41,7 +41,7 @@ public static class PretrainJob
 
         // Data: a tokenized dataset is used as is; raw text is tokenized into the run folder once (reused on resume).
         var inputs = data.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        string dataset = inputs.Length == 1 && File.Exists(Path.Combine(data, TokenDatasetMeta.FileName)) ? data : run.File("data");
+        string dataset = DatasetFolder(data, run);
         if (dataset != data && !File.Exists(Path.Combine(dataset, TokenDatasetMeta.FileName)))
         {
             var tokenizer = ChooseTokenizer(c, preset, inputs, log);
@@ -53,8 +53,8 @@ public static class PretrainJob
         using var valShards = TokenShards.Open(dataset, "val");
         var tokenizerUsed = trainShards.LoadTokenizer();
         tokenizerUsed.Save(run.File("tokenizer"));
-        int context = (int)(c.Long("data.context") ?? preset.Context);
-        int batch = (int)(c.Long("data.batch_size") ?? 16);
+        int context = Context(c, preset);
+        int batch = BatchSize(c);
         long seed = c.Long("seed") ?? 0;
 
         manual_seed(seed);
@@ -100,6 +100,16 @@ public static class PretrainJob
         summary.Write(run.Path);
         return (run, summary);
     }
+
+    /// <summary>The tokenized dataset a run reads: <paramref name="data"/> itself when it is one, else the run's own <c>data/</c> (tokenized from raw text).</summary>
+    internal static string DatasetFolder(string data, RunFolder run) =>
+        data.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Length == 1 && File.Exists(Path.Combine(data, TokenDatasetMeta.FileName)) ? data : run.File("data");
+
+    /// <summary>Tokens per window: <c>data.context</c>, or the preset's context.</summary>
+    internal static int Context(RunConfig c, ModelPreset preset) => (int)(c.Long("data.context") ?? preset.Context);
+
+    /// <summary>Windows per batch (<c>data.batch_size</c>).</summary>
+    internal static int BatchSize(RunConfig c) => (int)(c.Long("data.batch_size") ?? 16);
 
     /// <summary>
     /// Every full window of the validation split, in order (the last batch may be smaller), or null when the split holds
