@@ -1,3 +1,5 @@
+using Flint.Tracking;
+using Flint.Logging;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -64,8 +66,8 @@ public sealed class DashboardServer : IAsyncDisposable
             byte[]? png = name switch
             {
                 "loss" => Charts.Lines("Loss vs step", "loss (nats)", Charts.Axis.Step, [("train", Get("train/loss")), ("validation", Get("val/loss"))]),
-                "lr" => Charts.Lines("Learning rate", "learning rate", Charts.Axis.Step, [("lr", Get("lr"))]),
-                "throughput" => Charts.Lines("Throughput", "tokens per second", Charts.Axis.WallTime, [("tokens/s", Get("throughput/tokens_per_s"))]),
+                "lr" => Charts.Lines("Learning rate", "learning rate", Charts.Axis.Step, [("lr", Get(MetricNames.LearningRate))]),
+                "throughput" => Charts.Lines("Throughput", "tokens per second", Charts.Axis.WallTime, [("tokens/s", Get(MetricNames.TokensPerSecond))]),
                 "accuracy" => Charts.Lines("Validation accuracy", "accuracy (fraction)", Charts.Axis.Step, [("validation", Get("val/accuracy"))]),
                 _ => null,
             };
@@ -95,7 +97,7 @@ public sealed class DashboardServer : IAsyncDisposable
             var run = RunFolder.Existing(folder);
             var summary = File.Exists(run.File(RunSummary.FileName)) ? RunSummary.Read(folder) : null;
             var changed = File.Exists(run.File("metrics.csv")) ? File.GetLastWriteTimeUtc(run.File("metrics.csv")) : File.GetLastWriteTimeUtc(config);
-            runs.Add((changed, new { id, kind = run.ConfigValue("kind") ?? "", status = summary?.Status ?? "running", val_loss = summary?.ValLoss, test_accuracy = summary?.TestAccuracy }));
+            runs.Add((changed, new { id, kind = run.ConfigValue("kind") ?? "", status = (summary?.Status ?? RunStatus.Running).Text(), val_loss = summary?.ValLoss, test_accuracy = summary?.TestAccuracy }));
         }
         return runs.OrderByDescending(r => r.Changed).Select(r => r.Run).ToList();
     }

@@ -4,13 +4,15 @@ using Flint.Config;
 namespace Flint.Cli.Commands;
 
 /// <summary>
-/// Builds a command whose options come from a <see cref="ConfigSchema"/>: every key is an option (<c>--trainer.max-steps</c>)
-/// with its default shown, plus <c>--config FILE.yaml</c> and <c>--print-config</c>. Values resolve defaults ← file ← flags.
+/// Builds a command from a settings record: every setting is an option (<c>--trainer.max-steps</c>) with its default
+/// shown, plus <c>--config FILE.yaml</c> and <c>--print-config</c>. Values resolve defaults ← file ← flags, are validated
+/// together, and are bound once into the record the job receives.
 /// </summary>
 internal static class ConfiguredCommand
 {
-    public static Command Create(string name, string description, ConfigSchema schema, Func<RunConfig, int> run)
+    public static Command Create<TSpec>(string name, string description, Func<TSpec, int> run) where TSpec : new()
     {
+        var schema = SpecBinder.SchemaOf<TSpec>();
         var command = new Command(name, description);
         var config = new Option<string>("--config") { Description = "A YAML file of settings (sections and keys as below); flags override it." };
         var print = new Option<bool>("--print-config") { Description = "Print the fully resolved configuration and exit." };
@@ -24,6 +26,7 @@ internal static class ConfiguredCommand
                 Description = key.Description + (key.Default.Length > 0 ? $" [default: {key.Default}]" : ""),
                 HelpName = key.Allowed is { } allowed ? string.Join("|", allowed.Where(a => a.Length > 0)) : key.Type,
             };
+            if (key.Alias is { } alias) option.Aliases.Add(alias);
             if (key.Type == "bool") option.Arity = ArgumentArity.ZeroOrOne; // a bare --flag means true
             command.Options.Add(option);
             options.Add((key, option));
@@ -38,7 +41,7 @@ internal static class ConfiguredCommand
                 Console.Write(resolved.ToYaml());
                 return 0;
             }
-            return run(resolved);
+            return run(SpecBinder.Bind<TSpec>(resolved));
         }));
         return command;
     }

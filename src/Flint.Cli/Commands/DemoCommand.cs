@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Flint.Workflow;
+using Flint.Workflow.Specs;
 using Spectre.Console;
 
 namespace Flint.Cli.Commands;
@@ -7,11 +8,11 @@ namespace Flint.Cli.Commands;
 /// <summary><c>flint demo</c>: pretrain, fine-tune, compare with a from-scratch control, all on bundled data.</summary>
 internal static class DemoCommand
 {
-    public static Command Create() => ConfiguredCommand.Create("demo",
+    public static Command Create() => ConfiguredCommand.Create<DemoSpec>("demo",
         "The transfer-learning experiment in one command: pretrain a small LM on bundled public-domain text, fine-tune it on rt-polarity, and compare with the same model trained from scratch.",
-        Schemas.Demo, c =>
+        spec =>
         {
-            var result = DemoJob.Run(c, Console.Out);
+            var result = DemoJob.Run(spec, Console.Out);
             var table = new Table().Border(TableBorder.Rounded).Title("rt-polarity sentiment: pretrained vs from scratch (same architecture, data and budget)")
                 .AddColumn("model").AddColumn("val accuracy").AddColumn("test accuracy").AddColumn("val loss").AddColumn("time").AddColumn("tokens/s");
             foreach (var (name, arm) in new[] { ("pretrained + fine-tuned", result.Pretrained), ("from scratch", result.Scratch) })

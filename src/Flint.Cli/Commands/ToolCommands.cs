@@ -3,7 +3,9 @@ using Flint.Config;
 using Flint.Models;
 using Flint.Text.Data;
 using Flint.Training;
+using Flint.Tracking;
 using Flint.Workflow;
+using Flint.Workflow.Specs;
 using Spectre.Console;
 
 namespace Flint.Cli.Commands;
@@ -57,7 +59,7 @@ internal static class ToolCommands
         var command = new Command("generate", "Continue a prompt with a pretrained decoder (KV cache; greedy, temperature, top-k, top-p).") { from, prompt, tokens, temperature, topK, topP, seed };
         command.SetAction(parse => CliErrors.Guard(() =>
         {
-            var source = PretrainedSource.Resolve(parse.GetValue(from)!, null, "small", null, 0.0);
+            var source = PretrainedSource.Resolve(new FinetuneSpec { From = parse.GetValue(from)!, Model = new() { Dropout = 0 } });
             if (source.Body is not Gpt gpt) throw new InvalidOperationException($"{parse.GetValue(from)} holds an encoder; generation needs a causal decoder (a clm run).");
             var ids = source.Tokenizer.Encode(parse.GetValue(prompt)!).Select(i => (long)i).ToArray();
             if (ids.Length == 0) ids = [source.Tokenizer.Specials.Eos ?? 0];
@@ -69,25 +71,25 @@ internal static class ToolCommands
         return command;
     }
 
-    public static Command LrFind() => ConfiguredCommand.Create("lr-find",
+    public static Command LrFind() => ConfiguredCommand.Create<PretrainSpec>("lr-find",
         "The LR range test (fastai's lr_find) for the model and data 'flint pretrain' would use; prints valley/steepest suggestions and writes lr_find.csv.",
-        Schemas.Pretrain, c =>
+        spec =>
         {
-            var (run, result) = LrFindJob.Run(c, Console.Out);
+            var (run, result) = LrFindJob.Run(spec, Console.Out);
             AnsiConsole.MarkupLine(Markup.Escape($"Suggested learning rates: valley {result.Valley:G3}, steepest {result.Steepest:G3}, minimum/10 {result.Minimum:G3} ({result.StopReason})."));
             AnsiConsole.MarkupLine(Markup.Escape($"Curve: {run.File("lr_find.csv")} and {run.File("lr_find.png")}"));
             return 0;
         });
 
-    public static Command DescribeLoop() => ConfiguredCommand.Create("describe-loop",
+    public static Command DescribeLoop() => ConfiguredCommand.Create<PretrainSpec>("describe-loop",
         "Print the training loop 'flint pretrain' would run with these options: every event in firing order with its handlers.",
-        Schemas.Pretrain, c =>
+        spec =>
         {
             var temp = Directory.CreateTempSubdirectory("flint-describe-").FullName;
             try
             {
-                var run = RunFolder.Open(Path.Combine(temp, "run"), "describe", false, c);
-                using var trainer = TrainingSetupAccess.Trainer(c, run);
+                var run = RunFolder.Open(Path.Combine(temp, "run"), RunKind.Describe, false, spec);
+                using var trainer = TrainingSetupAccess.Trainer(spec, run);
                 Console.WriteLine(trainer.DescribeLoop());
             }
             finally

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using Flint.Tracking;
 using Flint.Workflow;
+using Flint.Workflow.Specs;
 using Spectre.Console;
 
 namespace Flint.Cli.Commands;
@@ -7,20 +9,20 @@ namespace Flint.Cli.Commands;
 /// <summary>The training workflow: <c>flint pretrain</c>, <c>flint finetune</c>.</summary>
 internal static class WorkflowCommands
 {
-    public static Command Pretrain() => ConfiguredCommand.Create("pretrain",
+    public static Command Pretrain() => ConfiguredCommand.Create<PretrainSpec>("pretrain",
         "Self-supervised pretraining (causal LM, masked LM or ELECTRA) on a corpus. Only --data is required; everything else has a sensible default.",
-        Schemas.Pretrain, c =>
+        spec =>
         {
-            var (run, summary) = PretrainJob.Run(c, Console.Out);
+            var (run, summary) = PretrainJob.Run(spec, Console.Out);
             Show(summary, run, "pretrain");
             return Exit(summary, run, "pretrain");
         });
 
-    public static Command Finetune() => ConfiguredCommand.Create("finetune",
+    public static Command Finetune() => ConfiguredCommand.Create<FinetuneSpec>("finetune",
         "Fine-tune a pretrained body (or one from scratch) on labelled text: full, adapters, LoRA, frozen or gradual unfreezing.",
-        Schemas.Finetune, c =>
+        spec =>
         {
-            var (run, summary) = FinetuneJob.Run(c, Console.Out);
+            var (run, summary) = FinetuneJob.Run(spec, Console.Out);
             Show(summary, run, "finetune");
             return Exit(summary, run, "finetune");
         });
@@ -28,7 +30,7 @@ internal static class WorkflowCommands
     internal static void Show(RunSummary s, RunFolder run, string kind)
     {
         var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape($"{kind}: {run.Name}")).AddColumn("measure").AddColumn("value");
-        table.AddRow("status", Markup.Escape($"{s.Status} ({s.StopReason})"));
+        table.AddRow("status", Markup.Escape($"{s.Status.ToString().ToLowerInvariant()} ({s.StopReason})"));
         table.AddRow("parameters", s.TrainableParams == s.Params ? $"{s.Params:N0}" : $"{s.TrainableParams:N0} trainable of {s.Params:N0}");
         table.AddRow("steps", $"{s.FinalStep:N0}");
         table.AddRow("tokens", $"{s.Tokens:N0}");
@@ -43,7 +45,7 @@ internal static class WorkflowCommands
 
     internal static int Exit(RunSummary s, RunFolder run, string kind)
     {
-        if (s.Status != "interrupted") return 0;
+        if (s.Status != RunStatus.Interrupted) return 0;
         AnsiConsole.MarkupLine(Markup.Escape($"Interrupted. Continue with: flint {kind} --out {run.Path} --resume last (plus the same options)."));
         return 130;
     }

@@ -1,4 +1,5 @@
 using Flint.Config;
+using Flint.Training;
 
 namespace Flint.Checkpoints;
 
@@ -10,13 +11,13 @@ namespace Flint.Checkpoints;
 /// <param name="Directory">The checkpoints folder (e.g. <c>runs/NAME/checkpoints</c>).</param>
 /// <param name="EveryNSteps">Save <c>last</c> every N optimizer steps (null: not by steps).</param>
 /// <param name="Monitor">After each validation, keep the best <paramref name="TopK"/> checkpoints by this metric (null: none).</param>
-/// <param name="Mode"><c>min</c> or <c>max</c> for <paramref name="Monitor"/>.</param>
+/// <param name="Mode">Whether lower or higher <paramref name="Monitor"/> is better.</param>
 /// <param name="TopK">How many best checkpoints to keep.</param>
 /// <param name="SaveOnInterrupt">On SIGINT/SIGTERM (Ctrl-C): finish the step, save <c>last</c>, stop cleanly.</param>
 /// <param name="Exactness">Settings that must not change across a resume (batch size, model shape, …), recorded in every checkpoint.</param>
 /// <param name="AfterFileWritten">Called after each file of a checkpoint is written (tests use it to widen the window of a kill during a save).</param>
 public sealed record CheckpointOptions(
-    string Directory, long? EveryNSteps = null, string? Monitor = null, string Mode = "min", int TopK = 1,
+    string Directory, long? EveryNSteps = null, string? Monitor = null, MonitorMode Mode = MonitorMode.Min, int TopK = 1,
     bool SaveOnInterrupt = true, IReadOnlyDictionary<string, string>? Exactness = null,
     Action<string>? AfterFileWritten = null)
 {
@@ -24,7 +25,6 @@ public sealed record CheckpointOptions(
     public void Validate() => new Validation("checkpoint")
         .Check(string.IsNullOrWhiteSpace(Directory), nameof(Directory), "is required.")
         .AtLeast(EveryNSteps, 1, nameof(EveryNSteps))
-        .Check(Mode is not ("min" or "max"), nameof(Mode), $"must be min or max, got '{Mode}'.")
         .Check(TopK < 1, nameof(TopK), $"must be at least 1, got {TopK}.")
         .ThrowIfInvalid();
 }

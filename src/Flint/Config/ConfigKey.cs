@@ -7,7 +7,8 @@ namespace Flint.Config;
 /// <param name="Description">What it does, shown by <c>--help</c>.</param>
 /// <param name="Allowed">The allowed values, for choices.</param>
 /// <param name="Min">The smallest allowed number.</param>
-public sealed record ConfigKey(string Name, string Type, string Default, string Description, IReadOnlyList<string>? Allowed = null, double? Min = null)
+/// <param name="Alias">A short alias flag, e.g. <c>--data</c>.</param>
+public sealed record ConfigKey(string Name, string Type, string Default, string Description, IReadOnlyList<string>? Allowed = null, double? Min = null, string? Alias = null)
 {
     /// <summary>The command-line spelling: <c>--trainer.max-steps</c>.</summary>
     public string Option => "--" + Name.Replace('_', '-');

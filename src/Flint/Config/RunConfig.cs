@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text;
-using YamlDotNet.RepresentationModel;
 
 namespace Flint.Config;
 
@@ -27,8 +25,8 @@ public sealed class RunConfig
         var values = schema.Keys.Values.ToDictionary(k => k.Name, k => k.Default, StringComparer.Ordinal);
         var problems = new List<string>();
         if (yamlPath is not null)
-            foreach (var (key, value) in ReadYaml(yamlPath))
-                Set(schema, values, key, value, $"{yamlPath}: ", problems);
+            foreach (var (key, value, line) in SettingsYaml.Read(yamlPath))
+                Set(schema, values, key, value, $"{yamlPath}:{line}: ", problems);
         foreach (var (key, value) in overrides) Set(schema, values, key, value, "", problems);
         var config = new RunConfig(schema, values);
         foreach (var key in schema.Keys.Values) config.Check(key, problems);
@@ -39,6 +37,7 @@ public sealed class RunConfig
     static void Set(ConfigSchema schema, Dictionary<string, string> values, string key, string value, string where, List<string> problems)
     {
         var name = key.Replace('-', '_');
+        if (!schema.Keys.ContainsKey(name) && schema.Keys.Values.FirstOrDefault(k => k.Alias == "--" + key) is { } aliased) name = aliased.Name;
         if (!schema.Keys.ContainsKey(name))
         {
             var closest = schema.Closest(name);
@@ -91,57 +90,9 @@ public sealed class RunConfig
     /// <summary>A copy with one value changed (validated).</summary>
     public RunConfig With(string name, string value) => Resolve(Schema, null, _values.Where(kv => kv.Value.Length > 0).ToDictionary().Append(KeyValuePair.Create(name, value)).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value));
 
-    /// <summary>The resolved configuration as YAML, grouped by section, every key shown.</summary>
-    public string ToYaml()
-    {
-        var text = new StringBuilder();
-        foreach (var group in _values.OrderBy(kv => kv.Key, StringComparer.Ordinal).GroupBy(kv => kv.Key.Contains('.') ? kv.Key[..kv.Key.IndexOf('.')] : ""))
-        {
-            if (group.Key.Length > 0) text.AppendLine($"{group.Key}:");
-            foreach (var (key, value) in group)
-            {
-                var leaf = group.Key.Length > 0 ? "  " + key[(group.Key.Length + 1)..] : key;
-                text.AppendLine($"{leaf}: {Quote(value)}");
-            }
-        }
-        return text.ToString();
-    }
+    /// <summary>The resolved configuration as YAML (<see cref="SettingsYaml"/>), grouped by section, every key shown.</summary>
+    public string ToYaml() => SettingsYaml.Write(Schema.Keys.Keys.Select(k => KeyValuePair.Create(k, _values[k])), Schema);
 
     /// <summary>Every value (for run records and comparisons).</summary>
     public IReadOnlyDictionary<string, string> Values => _values;
-
-    static string Quote(string value) => value.Length == 0 ? "\"\"" : value.IndexOfAny([':', '#', '"', '\'', ' ']) >= 0 ? $"\"{value.Replace("\"", "\\\"", StringComparison.Ordinal)}\"" : value;
-
-    static IEnumerable<(string Key, string Value)> ReadYaml(string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"Config file not found: {path}", path);
-        var stream = new YamlStream();
-        try
-        {
-            using var reader = new StringReader(File.ReadAllText(path));
-            stream.Load(reader);
-        }
-        catch (YamlDotNet.Core.YamlException e)
-        {
-            throw new ConfigException("run", [$"{path}:{e.Start.Line}: not valid YAML ({e.Message})"]);
-        }
-        if (stream.Documents.Count == 0) yield break;
-        if (stream.Documents[0].RootNode is not YamlMappingNode root)
-            throw new ConfigException("run", [$"{path}: expected a mapping of sections and keys at the top level."]);
-        foreach (var pair in Flatten(root, "")) yield return pair;
-    }
-
-    static IEnumerable<(string, string)> Flatten(YamlMappingNode node, string prefix)
-    {
-        foreach (var (k, v) in node.Children)
-        {
-            var key = prefix + ((YamlScalarNode)k).Value;
-            if (v is YamlMappingNode child)
-                foreach (var pair in Flatten(child, key + ".")) yield return pair;
-            else if (v is YamlScalarNode scalar)
-                yield return (key, scalar.Value ?? "");
-            else
-                throw new ConfigException("run", [$"{key} (line {v.Start.Line}): lists are not supported here; give a single value."]);
-        }
-    }
 }

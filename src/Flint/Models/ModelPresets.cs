@@ -2,20 +2,20 @@ namespace Flint.Models;
 
 /// <summary>A named model size: architecture, shape, and what it costs.</summary>
 /// <param name="Name">Preset name.</param>
-/// <param name="Architecture"><c>gpt</c>, <c>bert</c> or <c>tutorial</c>.</param>
+/// <param name="Architecture">The model family.</param>
 /// <param name="Layers">Blocks.</param>
 /// <param name="Heads">Attention heads.</param>
 /// <param name="Width">Hidden size.</param>
 /// <param name="FeedForward">Feed-forward inner size.</param>
 /// <param name="Context">Longest sequence.</param>
 /// <param name="Description">What it is for.</param>
-public sealed record ModelPreset(string Name, string Architecture, int Layers, int Heads, int Width, int FeedForward, int Context, string Description)
+public sealed record ModelPreset(string Name, Architecture Architecture, int Layers, int Heads, int Width, int FeedForward, int Context, string Description)
 {
     /// <summary>Parameters for a vocabulary of <paramref name="vocabSize"/> (tied output embedding counted once).</summary>
     public long Parameters(int vocabSize) => Architecture switch
     {
-        "gpt" => ToGpt(vocabSize).ParameterCount,
-        "tutorial" => ToTutorial(vocabSize).ParameterCount,
+        Architecture.Gpt => ToGpt(vocabSize).ParameterCount,
+        Architecture.Tutorial => ToTutorial(vocabSize).ParameterCount,
         _ => ToBert(vocabSize).ParameterCount,
     };
 
@@ -39,14 +39,14 @@ public static class ModelPresets
     /// <summary>Every preset.</summary>
     public static IReadOnlyList<ModelPreset> All { get; } =
     [
-        new("nano", "gpt", 2, 2, 32, 128, 32, "tests: trains in seconds"),
-        new("char-small", "gpt", 4, 4, 128, 512, 64, "nanoGPT's CPU shakespeare-char config"),
-        new("small", "gpt", 4, 4, 256, 1024, 128, "the demo's default"),
-        new("tutorial-50m", "tutorial", 16, 10, 410, 2100, 256, "HuggingFace NAACL 2019 transfer-learning tutorial"),
-        new("gpt2-124m", "gpt", 12, 12, 768, 3072, 1024, "GPT-2 small"),
-        new("bert-nano", "bert", 2, 2, 32, 128, 64, "tests: a tiny encoder"),
-        new("bert-small", "bert", 4, 4, 256, 1024, 128, "a small encoder for MLM/ELECTRA on CPU"),
-        new("bert-base", "bert", 12, 12, 768, 3072, 512, "BERT base"),
+        new("nano", Architecture.Gpt, 2, 2, 32, 128, 32, "tests: trains in seconds"),
+        new("char-small", Architecture.Gpt, 4, 4, 128, 512, 64, "nanoGPT's CPU shakespeare-char config"),
+        new("small", Architecture.Gpt, 4, 4, 256, 1024, 128, "the demo's default"),
+        new("tutorial-50m", Architecture.Tutorial, 16, 10, 410, 2100, 256, "HuggingFace NAACL 2019 transfer-learning tutorial"),
+        new("gpt2-124m", Architecture.Gpt, 12, 12, 768, 3072, 1024, "GPT-2 small"),
+        new("bert-nano", Architecture.Bert, 2, 2, 32, 128, 64, "tests: a tiny encoder"),
+        new("bert-small", Architecture.Bert, 4, 4, 256, 1024, 128, "a small encoder for MLM/ELECTRA on CPU"),
+        new("bert-base", Architecture.Bert, 12, 12, 768, 3072, 512, "BERT base"),
     ];
 
     /// <summary>The preset named <paramref name="name"/>, or an error listing the names.</summary>

@@ -69,8 +69,10 @@ public sealed class ElectraObjective : FlintModule<LmBatch>
     public override StepOutput TrainingStep(LmBatch batch, LoopContext ctx)
     {
         var (_, _, genLoss, discLoss) = Forward(batch);
-        ctx.Log.Log("train/generator_loss", genLoss);
-        ctx.Log.Log("train/discriminator_loss", discLoss);
+        // Validation and test reuse this step: their parts go under their own prefix, never into the training window.
+        var stage = ctx.State.Stage switch { "train" => "train", "test" => "test", _ => "val" };
+        ctx.Log.Log($"{stage}/generator_loss", genLoss);
+        ctx.Log.Log($"{stage}/discriminator_loss", discLoss);
         return StepOutput.Mean(genLoss + DiscriminatorWeight * discLoss, batch.Input.shape[0], batch.Input.numel());
     }
 }

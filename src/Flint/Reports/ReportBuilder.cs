@@ -1,3 +1,5 @@
+using Flint.Tracking;
+using Flint.Logging;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -36,9 +38,9 @@ public static class ReportBuilder
             Chart($"loss-{axis.ToString().ToLowerInvariant()}", $"Loss against {Label(axis)}.", Charts.Lines($"Loss vs {Label(axis)}", "loss (nats)", axis, losses));
         Chart("accuracy", "Validation accuracy.", Charts.Lines("Validation accuracy", "accuracy (fraction)", Charts.Axis.Step,
             runs.Select(r => (r.Name, Get(r, "val/accuracy")))));
-        Chart("lr", "Learning rate schedule.", Charts.Lines("Learning rate", "learning rate", Charts.Axis.Step, runs.Select(r => (r.Name, Get(r, "lr")))));
+        Chart("lr", "Learning rate schedule.", Charts.Lines("Learning rate", "learning rate", Charts.Axis.Step, runs.Select(r => (r.Name, Get(r, MetricNames.LearningRate)))));
         Chart("throughput", "Training throughput over time.", Charts.Lines("Throughput", "tokens per second", Charts.Axis.WallTime,
-            runs.Select(r => (r.Name, Get(r, "throughput/tokens_per_s")))));
+            runs.Select(r => (r.Name, Get(r, MetricNames.TokensPerSecond)))));
 
         var text = new StringBuilder();
         var folder = Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
@@ -78,7 +80,7 @@ public static class ReportBuilder
         Table(text, markdown, "Runs", ["run", "kind", "status", "steps", "tokens", "wall (s)", "tokens/s", "val loss", "val acc", "test acc"],
             runs.Select(r => new[]
             {
-                r.Name, r.Config.GetValueOrDefault("kind") ?? "", r.Summary?.Status ?? "running", N(r.Summary?.FinalStep), N(r.Summary?.Tokens),
+                r.Name, r.Config.GetValueOrDefault("kind") ?? "", (r.Summary?.Status ?? RunStatus.Running).Text(), N(r.Summary?.FinalStep), N(r.Summary?.Tokens),
                 F(r.Summary?.WallSeconds, "F0"), F(r.Summary?.TokensPerSecond, "N0"), F(r.Summary?.ValLoss, "F4"), P(r.Summary?.ValAccuracy), P(r.Summary?.TestAccuracy),
             }).ToList());
 

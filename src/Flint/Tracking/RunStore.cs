@@ -49,7 +49,7 @@ public sealed class RunStore
     }
 
     /// <summary>Records that a run started (status running) or updates it from its folder (config.yaml, summary.json).</summary>
-    public void Upsert(string runFolder, string? status = null)
+    public void Upsert(string runFolder, RunStatus? status = null)
     {
         var run = RunFolder.Existing(runFolder);
         var id = Path.GetRelativePath(Root, run.Path);
@@ -71,7 +71,7 @@ public sealed class RunStore
                 config = $config, parent = $parent, metrics = $metrics;
             """,
             ("$id", id), ("$name", run.Name), ("$kind", config.GetValueOrDefault("kind") ?? summary?.Kind ?? "unknown"),
-            ("$status", status ?? summary?.Status ?? "running"), ("$started", (summary?.Started ?? DateTimeOffset.UtcNow).ToString("O")),
+            ("$status", (status ?? summary?.Status ?? RunStatus.Running).Text()), ("$started", (summary?.Started ?? DateTimeOffset.UtcNow).ToString("O")),
             ("$finished", summary is null ? null : summary.Finished.ToString("O")), ("$config", JsonSerializer.Serialize(config)),
             ("$parent", parent), ("$metrics", JsonSerializer.Serialize(metrics)));
     }
@@ -84,7 +84,7 @@ public sealed class RunStore
         {
             var folder = Path.GetDirectoryName(config)!;
             if (Path.GetRelativePath(Root, folder).Split(Path.DirectorySeparatorChar).Any(p => p is "checkpoints" or "data")) continue;
-            Upsert(folder, File.Exists(Path.Combine(folder, RunSummary.FileName)) ? null : "incomplete"); // running, or stopped without a summary
+            Upsert(folder, File.Exists(Path.Combine(folder, RunSummary.FileName)) ? null : RunStatus.Incomplete); // running, or stopped without a summary
             count++;
         }
         return count;

@@ -1,4 +1,3 @@
-using Flint.Workflow;
 
 namespace Flint.Tracking;
 
@@ -9,7 +8,7 @@ public static class RunTracking
     public static T Track<T>(RunFolder run, Func<T> work)
     {
         var store = RunStore.ForRun(run.Path);
-        store.Upsert(run.Path, "running");
+        store.Upsert(run.Path, RunStatus.Running);
         try
         {
             var result = work();
@@ -18,7 +17,7 @@ public static class RunTracking
         }
         catch
         {
-            store.Upsert(run.Path, "failed");
+            store.Upsert(run.Path, RunStatus.Failed);
             throw;
         }
     }

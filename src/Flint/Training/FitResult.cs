@@ -11,9 +11,10 @@ namespace Flint.Training;
 /// <param name="StopReason">Why the loop stopped.</param>
 /// <param name="LastValidation">The metrics of the last validation run (empty if none ran).</param>
 /// <param name="History">Every record written during the fit.</param>
+/// <param name="Interrupted">A signal (or <c>RequestInterrupt</c>) stopped the fit after saving a checkpoint; continue with <c>resume: "last"</c>.</param>
 public sealed record FitResult(
     long Steps, int Epochs, long Tokens, long Samples, TimeSpan Elapsed, string StopReason,
-    IReadOnlyDictionary<string, double> LastValidation, IReadOnlyList<LogRecord> History)
+    IReadOnlyDictionary<string, double> LastValidation, IReadOnlyList<LogRecord> History, bool Interrupted = false)
 {
     /// <summary>The values written under <paramref name="name"/>, in order.</summary>
     public IReadOnlyList<LogRecord> Series(string name) => History.Where(r => r.Name == name).ToList();

@@ -180,8 +180,7 @@ public sealed partial class Trainer
             .Where(f => Path.GetFileName(f).StartsWith("best-", StringComparison.Ordinal) && File.Exists(Path.Combine(f, CheckpointManifest.FileName)))
             .Select(f => (Folder: f, Metric: JsonSerializer.Deserialize<TrainerCheckpoint>(File.ReadAllText(Path.Combine(f, TrainerCheckpoint.FileName)), CheckpointJson)!.Metric ?? double.NaN))
             .ToList();
-        bool min = Checkpoints.Mode == "min";
-        double rank(double m) => double.IsFinite(m) ? (min ? m : -m) : double.PositiveInfinity; // a non-finite record ranks last
+        double rank(double m) => Checkpoints.Mode.Rank(m); // a non-finite record ranks last
         if (best.Count >= Checkpoints.TopK && !best.Any(b => rank(value) < rank(b.Metric))) return;
         var name = $"best-step-{state.Step:D8}";
         var path = SaveCheckpoint(s, state, name, value);

@@ -98,7 +98,7 @@ public sealed partial class Trainer
             }
         }
         long epochs = state.Epoch + (state.BatchInEpoch > 0 ? 1 : 0);
-        return new FitResult(state.Step, (int)epochs, state.TokensSeen, state.SamplesSeen, state.Elapsed, state.StopReason!, state.LastValidation, _history.ToList());
+        return new FitResult(state.Step, (int)epochs, state.TokensSeen, state.SamplesSeen, state.Elapsed, state.StopReason!, state.LastValidation, _history.ToList(), loop.Interrupted);
     }
 
     /// <summary>What one fit's steps share; built once so the step code below reads as the loop and nothing else.</summary>
@@ -172,8 +172,8 @@ public sealed partial class Trainer
                 state.TokensSeen += tokens;
                 if (!skipped) // a step a handler refused (e.g. NonFiniteGuard) neither counts in the loss nor trips the NaN check
                 {
-                    _log.LogRatio("train/loss", lossSum!, count!);
-                    _log.LogRatio("train/loss_epoch", lossSum!, count!, LogInterval.Epoch);
+                    _log.LogRatio(MetricNames.TrainLoss, lossSum!, count!);
+                    _log.LogRatio(MetricNames.TrainLossEpoch, lossSum!, count!, LogInterval.Epoch);
                     l.Session.NonFinite.logical_or_(meanLoss.isfinite().logical_not());
                 }
                 Events.BatchEnded.Fire(new BatchEnded(state.Step, meanLoss, samples, tokens, skipped), l.Ctx);

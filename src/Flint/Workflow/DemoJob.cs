@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
-using Flint.Config;
+using Flint.Tracking;
+using Flint.Workflow.Specs;
 
 namespace Flint.Workflow;
 
@@ -32,19 +33,17 @@ public sealed record DemoResult(string Folder, RunSummary Pretrain, DemoArm Pret
 public static class DemoJob
 {
     /// <summary>Runs the demo.</summary>
-    public static DemoResult Run(RunConfig c, TextWriter log)
+    public static DemoResult Run(DemoSpec spec, TextWriter log)
     {
-        double minutes = c.Double("minutes") ?? 7;
-        var seed = c["seed"];
-        var demoRun = RunFolder.Open(System.IO.Path.Combine(c["out"], $"demo-{DateTime.Now:yyyyMMdd-HHmmss}"), "demo", false, c);
+        var demoRun = RunFolder.Open(System.IO.Path.Combine(spec.Out, $"demo-{DateTime.Now:yyyyMMdd-HHmmss}"), RunKind.Demo, false, spec);
         var folder = demoRun.Path;
         var started = DateTimeOffset.UtcNow;
-        return Tracking.RunTracking.Track(demoRun, () =>
+        return RunTracking.Track(demoRun, () =>
         {
-            var result = RunArms(c, folder, minutes, seed, log);
+            var result = RunArms(spec, folder, log);
             new RunSummary
             {
-                Name = demoRun.Name, Kind = "demo", Status = "finished", StopReason = "completed", Started = started, Finished = DateTimeOffset.UtcNow,
+                Name = demoRun.Name, Kind = RunKind.Demo.Name(), Status = RunStatus.Finished, StopReason = "completed", Started = started, Finished = DateTimeOffset.UtcNow,
                 GitCommit = RunFolder.GitCommit(), WallSeconds = (DateTimeOffset.UtcNow - started).TotalSeconds, TestAccuracy = result.Pretrained.TestAccuracy,
                 Metrics = new() { ["margin"] = result.Margin, ["pretrained_test_accuracy"] = result.Pretrained.TestAccuracy, ["scratch_test_accuracy"] = result.Scratch.TestAccuracy },
             }.Write(folder);
@@ -52,38 +51,35 @@ public static class DemoJob
         });
     }
 
-    static DemoResult RunArms(RunConfig c, string folder, double minutes, string seed, TextWriter log)
+    static DemoResult RunArms(DemoSpec spec, string folder, TextWriter log)
     {
         var corpus = $"{BundledData.Path("tinyshakespeare")},{BundledData.Path("sotu")}";
         var labelled = BundledData.Path("rt-polarity");
-        string progress = c["progress"];
+        double minutes = spec.Minutes;
         int epochs = Math.Max(1, (int)Math.Round(2 * minutes / 7));
 
         log.WriteLine($"== 1/3 pretraining a small causal LM on tiny-shakespeare + State of the Union ({minutes * 0.4:F1} min budget)");
-        var pretrainConfig = RunConfig.Resolve(Schemas.Pretrain, null, new Dictionary<string, string>
+        var pretrainSpec = new PretrainSpec
         {
-            ["data"] = corpus, ["out"] = System.IO.Path.Combine(folder, "pretrain"), ["seed"] = seed, ["device"] = c["device"], ["model.preset"] = "small",
-            ["trainer.auto_minutes"] = (minutes * 0.4).ToString(CultureInfo.InvariantCulture), ["trainer.progress"] = progress, ["checkpoint.every_steps"] = "200",
-        });
-        var (pretrainRun, pretrain) = PretrainJob.Run(pretrainConfig, log);
+            Out = System.IO.Path.Combine(folder, "pretrain"), Seed = spec.Seed, Device = spec.Device, Data = new() { Path = corpus }, Model = new() { Preset = "small" },
+            Trainer = new() { AutoMinutes = minutes * 0.4, Progress = spec.Progress }, Checkpoint = new() { EverySteps = 200 },
+        };
+        var (pretrainRun, pretrain) = PretrainJob.Run(pretrainSpec, log);
 
-        DemoArm Finetune(string name, Dictionary<string, string> source)
+        DemoArm Finetune(string name, FinetuneSpec source)
         {
-            var settings = new Dictionary<string, string>(source)
+            var (run, s) = FinetuneJob.Run(source with
             {
-                ["data"] = labelled, ["out"] = System.IO.Path.Combine(folder, name), ["seed"] = seed, ["device"] = c["device"],
-                ["trainer.max_epochs"] = epochs.ToString(CultureInfo.InvariantCulture), ["optimizer.lr"] = "2e-4", ["trainer.progress"] = progress,
-                ["checkpoint.every_steps"] = "1000",
-            };
-            var (run, s) = FinetuneJob.Run(RunConfig.Resolve(Schemas.Finetune, null, settings), log);
+                Out = System.IO.Path.Combine(folder, name), Seed = spec.Seed, Device = spec.Device, Data = new() { Path = labelled },
+                Trainer = new() { MaxEpochs = epochs, Progress = spec.Progress }, Optimizer = new() { Lr = 2e-4 }, Checkpoint = new() { EverySteps = 1000 },
+            }, log);
             return new DemoArm(run.Path, s.ValAccuracy ?? double.NaN, s.TestAccuracy ?? double.NaN, s.ValLoss ?? double.NaN, s.WallSeconds, s.TokensPerSecond);
         }
 
         log.WriteLine($"== 2/3 fine-tuning the pretrained model on rt-polarity ({epochs} epochs)");
-        var pretrained = Finetune("finetune-pretrained", new() { ["from"] = pretrainRun.Path });
+        var pretrained = Finetune("finetune-pretrained", new FinetuneSpec { From = pretrainRun.Path });
         log.WriteLine($"== 3/3 control: the same architecture from random weights, same data and budget ({epochs} epochs)");
-        var scratch = Finetune("finetune-scratch", new() { ["from"] = "scratch", ["architecture_of"] = pretrainRun.Path });
-
+        var scratch = Finetune("finetune-scratch", new FinetuneSpec { From = "scratch", ArchitectureOf = pretrainRun.Path });
         var result = new DemoResult(folder, pretrain, pretrained, scratch);
         Reports.ReportBuilder.Write(new Reports.ReportRequest("Flint demo: pretrained vs from scratch on rt-polarity", [pretrainRun.Path, pretrained.Run, scratch.Run]),
             System.IO.Path.Combine(folder, "report.html"));
@@ -93,7 +89,7 @@ public static class DemoJob
             scratch = new { test_accuracy = scratch.TestAccuracy, val_accuracy = scratch.ValAccuracy, run = scratch.Run },
             margin = result.Margin,
             pretrain = new { run = pretrainRun.Path, val_loss = pretrain.ValLoss, steps = pretrain.FinalStep, tokens = pretrain.Tokens, wall_s = pretrain.WallSeconds },
-            minutes, seed, finetune_epochs = epochs, flint_version = FlintInfo.Version,
+            minutes, seed = spec.Seed.ToString(CultureInfo.InvariantCulture), finetune_epochs = epochs, flint_version = FlintInfo.Version,
         }, new JsonSerializerOptions { WriteIndented = true }));
         return result;
     }

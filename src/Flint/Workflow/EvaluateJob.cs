@@ -2,6 +2,10 @@ using Flint.Finetuning;
 using Flint.Text.Data;
 using Flint.Training;
 
+using Flint.Logging;
+using Flint.Tracking;
+using Flint.Workflow.Specs;
+
 namespace Flint.Workflow;
 
 /// <summary>
@@ -12,8 +16,6 @@ namespace Flint.Workflow;
 /// </summary>
 public static class EvaluateJob
 {
-    static readonly Config.ConfigSchema Schema = new([new("from", "string", "", "The evaluated run."), new("data", "string", "", "The evaluated data.")]);
-
     /// <summary>Evaluates <paramref name="runPath"/> on <paramref name="dataPath"/> (for a pretraining run, null means its own validation split).</summary>
     /// <param name="runPath">A run folder made by <c>flint pretrain</c> or <c>flint finetune</c>.</param>
     /// <param name="dataPath">A fine-tuning run: labelled data (required). A pretraining run: raw text (a file, folder or comma-separated list), a tokenized dataset (its validation split is used), or null.</param>
@@ -25,14 +27,14 @@ public static class EvaluateJob
         if (dataPath is not null && !File.Exists(dataPath) && !Directory.Exists(dataPath) && !dataPath.Contains(','))
             throw new FileNotFoundException($"--data {dataPath}: no such file or folder.", dataPath);
         var started = DateTimeOffset.UtcNow;
-        var result = run.ConfigValue("kind") switch
+        var result = run.Kind switch
         {
-            "finetune" => Classifier(run, dataPath ?? throw new ArgumentException(
+            RunKind.Finetune => Classifier(run, dataPath ?? throw new ArgumentException(
                 $"--data: required to evaluate the fine-tuning run {run.Path}; pass labelled data it has not trained on (TSV/CSV/JSONL, or per-class files/folders)."),
                 columns, batchSize),
-            "pretrain" => LmEvaluation.Run(run, dataPath),
-            var kind => throw new InvalidDataException(
-                $"{run.Path} is a '{kind}' run; flint evaluate measures a pretraining run (made by flint pretrain) or a fine-tuning run (made by flint finetune)."),
+            RunKind.Pretrain => LmEvaluation.Run(run, dataPath),
+            _ => throw new InvalidDataException(
+                $"{run.Path} is a '{run.ConfigValue("kind")}' run; flint evaluate measures a pretraining run (made by flint pretrain) or a fine-tuning run (made by flint finetune)."),
         };
         Record(run, result, dataPath is null ? "validation" : Path.GetFileNameWithoutExtension(dataPath.TrimEnd('/')), started);
         return result;
@@ -47,7 +49,7 @@ public static class EvaluateJob
         var loader = new ClassificationLoader(examples, tokenizer, labels, new ClassificationLoaderOptions(batchSize, Math.Min(64, classifier.Encoder.ContextLength), Shuffle: false,
             PrependToken: classifier.Encoder.IsCausal ? null : specials.Cls, AppendToken: classifier.Encoder.IsCausal ? specials.Eos : specials.Sep));
         using var trainer = new Trainer(new TrainerOptions { MaxSteps = 1, ProgressBar = false });
-        return new EvaluationResult(run.Path, "finetune", Path.GetFullPath(data), trainer.Test(classifier, loader), Examples: examples.Count);
+        return new EvaluationResult(run.Path, RunKind.Finetune.Name(), Path.GetFullPath(data), trainer.Test(classifier, loader), Examples: examples.Count);
     }
 
     /// <summary>Writes <c>evaluations/NAME-TIMESTAMP.json</c> into the run, and registers the evaluation in the run store with the run as its parent.</summary>
@@ -59,14 +61,13 @@ public static class EvaluateJob
 
         // An evaluation is a run of its own in the store, with the evaluated run as its parent.
         var store = Tracking.RunStore.ForRun(run.Path);
-        var evaluation = RunFolder.Open(Path.Combine(store.Root, $"evaluate-{stamp}"), "evaluate", false,
-            Config.RunConfig.Resolve(Schema, null, new Dictionary<string, string> { ["from"] = run.Path, ["data"] = result.Data }));
+        var evaluation = RunFolder.Open(Path.Combine(store.Root, $"evaluate-{stamp}"), RunKind.Evaluate, false, new EvaluateSpec { From = run.Path, Data = result.Data });
         var metrics = result.Metrics;
         new RunSummary
         {
-            Name = evaluation.Name, Kind = "evaluate", Status = "finished", StopReason = "completed", Parent = run.Path,
-            TestAccuracy = result.Language is null ? metrics.GetValueOrDefault("test/accuracy", double.NaN) : null,
-            ValLoss = result.Language?.Loss ?? metrics.GetValueOrDefault("test/loss", double.NaN), Metrics = metrics.ToDictionary(),
+            Name = evaluation.Name, Kind = RunKind.Evaluate.Name(), Status = RunStatus.Finished, StopReason = "completed", Parent = run.Path,
+            TestAccuracy = result.Language is null ? metrics.GetValueOrDefault(MetricNames.TestAccuracy, double.NaN) : null,
+            ValLoss = result.Language?.Loss ?? metrics.GetValueOrDefault(MetricNames.TestLoss, double.NaN), Metrics = metrics.ToDictionary(),
             Started = started, Finished = DateTimeOffset.UtcNow, GitCommit = RunFolder.GitCommit(),
         }.Write(evaluation.Path);
         store.Upsert(evaluation.Path);

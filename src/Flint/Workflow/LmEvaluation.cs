@@ -6,6 +6,10 @@ using Flint.Text.Shards;
 using Flint.Text.Tokenizers;
 using Flint.Training;
 
+using Flint.Objectives;
+using Flint.Tracking;
+using Flint.Workflow.Specs;
+
 namespace Flint.Workflow;
 
 /// <summary>
@@ -24,36 +28,36 @@ internal static class LmEvaluation
     /// </summary>
     public static EvaluationResult Run(RunFolder run, string? dataPath)
     {
-        var c = PretrainConfig(run);
-        var preset = ModelPresets.Get(c["model.preset"]);
-        var objectiveName = c["objective"];
-        int context = PretrainJob.Context(c, preset), batch = PretrainJob.BatchSize(c);
+        var spec = PretrainSpecOf(run);
+        var preset = ModelPresets.Get(spec.Model.Preset);
+        var objectiveName = spec.Objective;
+        int context = PretrainJob.Context(spec, preset), batch = spec.Data.BatchSize;
         var weights = LastWeights(run);
         var tokenizer = Tokenizers.Load(run.File("tokenizer"));
         var temp = Directory.CreateTempSubdirectory("flint-evaluate-").FullName;
         try
         {
-            var (shards, data) = dataPath is null ? ValidationSplit(PretrainJob.DatasetFolder(c["data"], run), tokenizer, run)
+            var (shards, data) = dataPath is null ? ValidationSplit(PretrainJob.DatasetFolder(spec.Data.Path ?? "", run), tokenizer, run)
                 : File.Exists(Path.Combine(dataPath, TokenDatasetMeta.FileName)) ? ValidationSplit(dataPath, tokenizer, run)
-                : (Tokenize(dataPath, tokenizer, c, Path.Combine(temp, "data")), dataPath.Contains(',') ? dataPath : Path.GetFullPath(dataPath));
+                : (Tokenize(dataPath, tokenizer, spec, Path.Combine(temp, "data")), dataPath.Contains(',') ? dataPath : Path.GetFullPath(dataPath));
             using (shards)
             {
                 if (shards.Length - 1 < context)
                     throw new InvalidDataException($"{data}: {shards.Length:N0} tokens, fewer than one window of {context + 1} tokens (the run's context + 1); evaluate more text.");
-                var loader = PretrainJob.ValidationLoader(shards, batch, context, c, TextWriter.Null)!; // holds a window, so never null
+                var loader = PretrainJob.ValidationLoader(shards, batch, context, required: false, TextWriter.Null)!; // holds a window, so never null
 
-                var (objective, _, _) = PretrainJob.BuildObjective(objectiveName, preset, tokenizer, context, c.Double("model.dropout") ?? 0);
+                var (objective, _, _) = PretrainJob.BuildObjective(objectiveName, preset, tokenizer, context, spec.Model.Dropout);
                 using var evaluated = new ScoredTokens(objective);
                 WeightLoader.LoadFile(objective, weights, strict: true); // the Trainer checkpointed the whole objective, under its own names
-                using var trainer = new Trainer(new TrainerOptions { MaxSteps = 1, ProgressBar = false, Runtime = TrainingSetup.Options(c).Runtime });
+                using var trainer = new Trainer(new TrainerOptions { MaxSteps = 1, ProgressBar = false, Runtime = spec.Trainer.ToOptions(spec).Runtime });
                 var metrics = trainer.Validate(evaluated, loader);
 
-                long? scored = objectiveName == "electra" ? null : (long)metrics["val/scored"]; // electra's loss is a mean per batch, not per token
+                long? scored = objectiveName == Objective.Electra ? null : (long)metrics["val/scored"]; // electra's loss is a mean per batch, not per token
                 // ValidationLoader's windows are sequential and do not overlap, so their targets are tokens 1 … Windows × context.
-                long? words = objectiveName == "clm" ? WordCount.Of(shards, 1, loader.Windows * context, tokenizer) : null;
-                var scores = new LmScores(objectiveName, metrics["val/loss"], (long)metrics["val/tokens"], scored, words, loader.Windows, context);
+                long? words = objectiveName == Objective.Clm ? WordCount.Of(shards, 1, loader.Windows * context, tokenizer) : null;
+                var scores = new LmScores(objectiveName.ToString().ToLowerInvariant(), metrics["val/loss"], (long)metrics["val/tokens"], scored, words, loader.Windows, context);
                 var logged = metrics.Where(m => m.Key is not ("val/scored" or "val/tokens")).ToDictionary(); // reported as scores.Tokens/TokensScored
-                return new EvaluationResult(run.Path, "pretrain", data, logged, scores);
+                return new EvaluationResult(run.Path, RunKind.Pretrain.Name(), data, logged, scores);
             }
         }
         finally
@@ -62,12 +66,12 @@ internal static class LmEvaluation
         }
     }
 
-    /// <summary>The run's resolved pretraining config, read back from its <c>config.yaml</c>.</summary>
-    static RunConfig PretrainConfig(RunFolder run)
+    /// <summary>The run's pretraining settings, read back from its <c>config.yaml</c>.</summary>
+    static PretrainSpec PretrainSpecOf(RunFolder run)
     {
         try
         {
-            return RunConfig.Resolve(Schemas.Pretrain, null, run.Config().Where(kv => kv.Key != "kind").ToDictionary());
+            return run.Spec<PretrainSpec>();
         }
         catch (ConfigException e)
         {
@@ -103,10 +107,10 @@ internal static class LmEvaluation
     /// Tokenizes raw text with the run's tokenizer into <paramref name="folder"/>, all of it in one split: with a validation
     /// fraction of 0 every document lands in <c>train</c>, which is then evaluated like a validation split.
     /// </summary>
-    static TokenShards Tokenize(string dataPath, ITokenizer tokenizer, RunConfig c, string folder)
+    static TokenShards Tokenize(string dataPath, ITokenizer tokenizer, PretrainSpec spec, string folder)
     {
         var inputs = dataPath.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        TokenizeJob.Run(CorpusReader.ExpandInputs(inputs), tokenizer, folder, new TokenizeOptions(ValidationFraction: 0), new CorpusOptions(c["data.text_field"]));
+        TokenizeJob.Run(CorpusReader.ExpandInputs(inputs), tokenizer, folder, new TokenizeOptions(ValidationFraction: 0), new CorpusOptions(spec.Data.TextField));
         return TokenShards.Open(folder, "train");
     }
 }

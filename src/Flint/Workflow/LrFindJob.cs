@@ -7,32 +7,34 @@ using Flint.Text.Data;
 using Flint.Text.Shards;
 using static TorchSharp.torch;
 
+using Flint.Tracking;
+using Flint.Workflow.Specs;
+
 namespace Flint.Workflow;
 
 /// <summary><c>flint lr-find</c>: the LR range test for the model and data <c>flint pretrain</c> would use; writes the curve to the run folder.</summary>
 public static class LrFindJob
 {
     /// <summary>Runs the sweep; returns the result and the run folder.</summary>
-    public static (RunFolder Run, LrFinderResult Result) Run(RunConfig c, TextWriter log, int steps = 100)
+    public static (RunFolder Run, LrFinderResult Result) Run(PretrainSpec spec, TextWriter log, int steps = 100)
     {
-        var data = c.String("data") ?? throw new ConfigException("run", ["data: required."]);
-        var preset = ModelPresets.Get(c["model.preset"]);
-        var run = RunFolder.Open(c.String("out") ?? Path.Combine("runs", $"lr-find-{DateTime.Now:yyyyMMdd-HHmmss}"), "lr-find", false, c);
-        var inputs = data.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        string dataset = inputs.Length == 1 && File.Exists(Path.Combine(data, TokenDatasetMeta.FileName)) ? data : run.File("data");
-        if (dataset != data)
-        {
-            var tokenizer = PretrainJob.ChooseTokenizer(c, preset, inputs, log);
-            TokenizeJob.Run(CorpusReader.ExpandInputs(inputs), tokenizer, dataset, new TokenizeOptions(ValidationFraction: 0, Overwrite: true));
-        }
-        using var shards = TokenShards.Open(dataset);
-        int context = (int)(c.Long("data.context") ?? preset.Context);
-        manual_seed(c.Long("seed") ?? 0);
-        var (objective, _, _) = PretrainJob.BuildObjective(c["objective"], preset, shards.LoadTokenizer(), context, c.Double("model.dropout") ?? 0);
-        objective.Optimization = TrainingSetup.Optimizer(c, 1e-3);
-        var loader = new LmLoader(shards, new LmLoaderOptions((int)(c.Long("data.batch_size") ?? 16), context, Seed: c.Long("seed") ?? 0));
-        log.WriteLine($"Sweeping the learning rate from 1e-7 to 10 over {steps} steps ({preset.Name}, {c["objective"]}).");
-        var result = LrFinder.Run(objective, loader, new LrFinderOptions(Steps: steps), new Runtime.RuntimeOptions(Runtime.DeviceSpec.Parse(c["device"])));
+        if (spec.Data.Path is null) throw new ConfigException("run", ["data.path: required. Pass --data with a corpus file/folder or a tokenized dataset."]);
+        var run = RunFolder.Open(spec.Out, RunKind.LrFind, false, spec);
+        return RunTracking.Track(run, () => (run, Sweep(spec, run, steps, log)));
+    }
+
+    static LrFinderResult Sweep(PretrainSpec spec, RunFolder run, int steps, TextWriter log)
+    {
+        var started = DateTimeOffset.UtcNow;
+        var preset = ModelPresets.Get(spec.Model.Preset);
+        using var shards = TokenShards.Open(PretrainJob.PrepareCorpus(spec, run, log), "train");
+        int context = PretrainJob.Context(spec, preset);
+        manual_seed(spec.Seed);
+        var (objective, _, _) = PretrainJob.BuildObjective(spec.Objective, preset, shards.LoadTokenizer(), context, spec.Model.Dropout);
+        objective.Optimization = spec.Optimizer.ToDefaults(1e-3);
+        var loader = new LmLoader(shards, new LmLoaderOptions(spec.Data.BatchSize, context, Seed: spec.Seed));
+        log.WriteLine($"Sweeping the learning rate from 1e-7 to 10 over {steps} steps ({preset.Name}, {spec.Objective.ToString().ToLowerInvariant()}).");
+        var result = LrFinder.Run(objective, loader, new LrFinderOptions(Steps: steps), new Runtime.RuntimeOptions(Runtime.DeviceSpec.Parse(spec.Device)));
         using (var csv = new StreamWriter(run.File("lr_find.csv")))
         {
             csv.WriteLine("lr,loss,smoothed_loss");
@@ -40,10 +42,9 @@ public static class LrFindJob
                 csv.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{result.LearningRates[i]:G6},{result.RawLosses[i]:G6},{result.Losses[i]:G6}"));
         }
         File.WriteAllBytes(run.File("lr_find.png"), Reports.Charts.LrFinder(result.LearningRates, result.Losses, result.Valley, result.Steepest));
-        new RunSummary { Name = run.Name, Kind = "lr-find", Status = "finished", StopReason = result.StopReason, FinalStep = result.LearningRates.Count,
+        new RunSummary { Name = run.Name, Kind = RunKind.LrFind.Name(), Status = RunStatus.Finished, StopReason = result.StopReason, FinalStep = result.LearningRates.Count,
             Metrics = new() { ["valley"] = result.Valley, ["steepest"] = result.Steepest, ["minimum"] = result.Minimum }, GitCommit = RunFolder.GitCommit(),
-            Started = DateTimeOffset.UtcNow, Finished = DateTimeOffset.UtcNow }.Write(run.Path);
-        Tracking.RunStore.ForRun(run.Path).Upsert(run.Path);
-        return (run, result);
+            Started = started, Finished = DateTimeOffset.UtcNow }.Write(run.Path);
+        return result;
     }
 }

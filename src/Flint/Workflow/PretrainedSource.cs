@@ -1,6 +1,10 @@
 using Flint.Checkpoints;
+using Flint.Config;
 using Flint.Models;
+using Flint.Objectives;
 using Flint.Text.Tokenizers;
+using Flint.Tracking;
+using Flint.Workflow.Specs;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,53 +14,52 @@ namespace Flint.Workflow;
 public sealed record PretrainedSource(ITextEncoder Body, ITokenizer Tokenizer, string Preset, string? Parent, string LoadReport)
 {
     /// <summary>
-    /// Resolves <paramref name="from"/>: a pretraining run folder, a checkpoint folder inside one, a HuggingFace GPT-2/BERT
-    /// folder (model.safetensors with vocab files), or <c>scratch</c> (random weights; architecture from
-    /// <paramref name="architectureOf"/> or <paramref name="preset"/> + <paramref name="tokenizerName"/>).
+    /// Resolves <see cref="FinetuneSpec.From"/>: a pretraining run folder, a checkpoint folder inside one, a HuggingFace
+    /// GPT-2 folder (model.safetensors with vocab files), or <c>scratch</c> (random weights; architecture from
+    /// <see cref="FinetuneSpec.ArchitectureOf"/>, or <c>model.preset</c> and <c>tokenizer</c>).
     /// </summary>
-    /// <param name="from">What to start from.</param>
-    /// <param name="architectureOf">With <c>scratch</c>: the run whose preset and tokenizer to copy.</param>
-    /// <param name="preset">With <c>scratch</c> and no run: the model size.</param>
-    /// <param name="tokenizerName">A tokenizer that must match the pretrained one, or null.</param>
-    /// <param name="dropout">Dropout of the built body.</param>
+    /// <param name="spec">The fine-tuning settings (from, architecture_of, tokenizer, model.preset, model.dropout).</param>
     /// <param name="loadWeights">False builds the architecture only (the caller loads other weights into it, e.g. a fine-tuned checkpoint).</param>
-    public static PretrainedSource Resolve(string from, string? architectureOf, string preset, string? tokenizerName, double dropout, bool loadWeights = true)
+    public static PretrainedSource Resolve(FinetuneSpec spec, bool loadWeights = true)
     {
+        var from = spec.From ?? throw new ConfigException("run", ["from: required. Pass --from RUN_FOLDER (a pretraining run), a checkpoint or HuggingFace folder, or scratch."]);
+        var dropout = spec.Model.Dropout;
         if (from == "scratch")
         {
-            if (architectureOf is not null)
+            if (spec.ArchitectureOf is { } architectureOf)
             {
                 var template = RunFolder.Existing(architectureOf);
-                var (p, t) = (template.ConfigValue("model.preset") ?? preset, Tokenizers.Load(template.File("tokenizer")));
-                Check(t, tokenizerName);
-                return new PretrainedSource(Build(ModelPresets.Get(p), t, objective: template.ConfigValue("objective") ?? "clm", dropout), t, p, null,
+                var pretrained = template.Spec<PretrainSpec>();
+                var t = Tokenizers.Load(template.File("tokenizer"));
+                Check(t, spec.Tokenizer);
+                return new PretrainedSource(Build(ModelPresets.Get(pretrained.Model.Preset), t, pretrained.Objective, dropout), t, pretrained.Model.Preset, null,
                     $"random initialisation with the architecture and tokenizer of {template.Name}");
             }
-            var tokenizer = Tokenizers.FromName(tokenizerName ?? "gpt2");
-            return new PretrainedSource(Build(ModelPresets.Get(preset), tokenizer, "clm", dropout), tokenizer, preset, null, "random initialisation");
+            var tokenizer = Tokenizers.FromName(spec.Tokenizer ?? "gpt2");
+            return new PretrainedSource(Build(ModelPresets.Get(spec.Model.Preset), tokenizer, Objective.Clm, dropout), tokenizer, spec.Model.Preset, null, "random initialisation");
         }
         if (!Directory.Exists(from)) throw new DirectoryNotFoundException($"--from {from}: no such folder. Pass a pretraining run, a checkpoint, a HuggingFace folder, or 'scratch'.");
 
         // A run folder, or a checkpoint inside one (…/checkpoints/last).
-        var runPath = File.Exists(Path.Combine(from, "config.yaml")) ? from
-            : File.Exists(Path.Combine(from, "..", "..", "config.yaml")) ? Path.GetFullPath(Path.Combine(from, "..", "..")) : null;
+        var runPath = File.Exists(Path.Combine(from, RunFolder.ConfigFile)) ? from
+            : File.Exists(Path.Combine(from, "..", "..", RunFolder.ConfigFile)) ? Path.GetFullPath(Path.Combine(from, "..", "..")) : null;
         if (runPath is not null)
         {
             var run = RunFolder.Existing(runPath);
             var checkpoint = runPath == from ? Path.Combine(run.Checkpoints, "last") : from;
-            var presetName = run.ConfigValue("model.preset") ?? preset;
-            var objective = run.ConfigValue("objective") ?? "clm";
+            var pretrained = run.Spec<PretrainSpec>();
+            var (presetName, objective) = (pretrained.Model.Preset, pretrained.Objective);
             var tokenizer = Tokenizers.Load(run.File("tokenizer"));
-            Check(tokenizer, tokenizerName);
+            Check(tokenizer, spec.Tokenizer);
             var body = Build(ModelPresets.Get(presetName), tokenizer, objective, dropout);
             if (!loadWeights) return new PretrainedSource(body, tokenizer, presetName, run.Path, $"the architecture of {run.Name}");
             if (CheckpointStore.Problem(checkpoint) is { } problem)
                 throw new InvalidDataException($"--from {from}: the run has no usable checkpoint ({problem}). Finish or resume its pretraining first.");
-            var prefix = objective == "electra" ? "discriminator." : "model.";
+            var prefix = objective == Objective.Electra ? "discriminator." : "model.";
             var report = WeightLoader.LoadFile((nn.Module)body, Path.Combine(checkpoint, "model.safetensors"), strict: true,
                 rename: key => key.StartsWith(prefix, StringComparison.Ordinal) ? key[prefix.Length..] : null);
             return new PretrainedSource(body, tokenizer, presetName, run.Path,
-                $"loaded {report.Loaded.Count} tensors of {run.Name} ({objective} pretraining) from {checkpoint}; added a new classification head");
+                $"loaded {report.Loaded.Count} tensors of {run.Name} ({objective.ToString().ToLowerInvariant()} pretraining) from {checkpoint}; added a new classification head");
         }
 
         var weights = Path.Combine(from, "model.safetensors");
@@ -80,9 +83,9 @@ public sealed record PretrainedSource(ITextEncoder Body, ITokenizer Tokenizer, s
         throw new InvalidDataException($"--from {from} is not a run folder (no config.yaml), a checkpoint folder, or a HuggingFace folder (no model.safetensors).");
     }
 
-    static ITextEncoder Build(ModelPreset preset, ITokenizer tokenizer, string objective, double dropout) =>
-        objective is "mlm" or "electra" ? new Bert(preset.ToBert(tokenizer.VocabSize, dropout))
-        : preset.Architecture == "tutorial" ? new TutorialTransformer(preset.ToTutorial(tokenizer.VocabSize, dropout))
+    static ITextEncoder Build(ModelPreset preset, ITokenizer tokenizer, Objective objective, double dropout) =>
+        objective is Objective.Mlm or Objective.Electra ? new Bert(preset.ToBert(tokenizer.VocabSize, dropout))
+        : preset.Architecture == Architecture.Tutorial ? new TutorialTransformer(preset.ToTutorial(tokenizer.VocabSize, dropout))
         : new Gpt(preset.ToGpt(tokenizer.VocabSize, dropout));
 
     static void Check(ITokenizer pretrained, string? requested)

@@ -1,3 +1,4 @@
+using Flint.Tracking;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -14,7 +15,7 @@ public sealed class DashboardTests
 {
     static string MakeRun(string root, string name)
     {
-        var run = RunFolder.Open(Path.Combine(root, name), "pretrain", false, Flint.Config.RunConfig.Resolve(Schemas.Pretrain, null, new Dictionary<string, string>()));
+        var run = RunFolder.Open(Path.Combine(root, name), RunKind.Pretrain, false, new Flint.Workflow.Specs.PretrainSpec());
         File.WriteAllLines(run.File("metrics.csv"), ["step,epoch,tokens,samples,wall_s,name,value", "1,0,10,1,0.1,train/loss,3", "2,0,20,2,0.2,train/loss,2.5", "2,0,20,2,0.2,lr,0.001"]);
         return run.Path;
     }

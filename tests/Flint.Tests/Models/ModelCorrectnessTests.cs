@@ -78,7 +78,7 @@ public sealed class ModelCorrectnessTests
         foreach (var name in new[] { "nano", "char-small", "small", "bert-nano" })
         {
             var preset = ModelPresets.Get(name);
-            long built = preset.Architecture == "gpt" ? new Gpt(preset.ToGpt(100)).parameters().Sum(p => p.numel()) : new Bert(preset.ToBert(100)).parameters().Sum(p => p.numel());
+            long built = preset.Architecture == Architecture.Gpt ? new Gpt(preset.ToGpt(100)).parameters().Sum(p => p.numel()) : new Bert(preset.ToBert(100)).parameters().Sum(p => p.numel());
             Assert.Equal(preset.Parameters(100), built);
             Assert.True(preset.FlopsPerToken(100) > 6 * built * 0.5);
         }

@@ -3,18 +3,20 @@ using Flint.Reports;
 using Flint.Tracking;
 using Flint.Workflow;
 
+using Flint.Workflow.Specs;
+
 namespace Flint.Tests.Tracking;
 
 public sealed class RunStoreTests
 {
     static string FakeRun(string root, string name, string kind, long seed, double? accuracy, string? parent = null)
     {
-        var c = RunConfig.Resolve(kind == "finetune" ? Schemas.Finetune : Schemas.Pretrain, null, new Dictionary<string, string> { ["seed"] = seed.ToString(System.Globalization.CultureInfo.InvariantCulture) });
-        var run = RunFolder.Open(Path.Combine(root, name), kind, false, c);
+        object spec = kind == "finetune" ? new FinetuneSpec { Seed = seed } : new PretrainSpec { Seed = seed };
+        var run = RunFolder.Open(Path.Combine(root, name), RunKinds.Parse(kind)!.Value, false, spec);
         File.WriteAllLines(run.File("metrics.csv"), ["step,epoch,tokens,samples,wall_s,name,value",
             "10,0,640,20,1.5,train/loss,2.5", "20,0,1280,40,3,train/loss,2.1", "20,0,1280,40,3,val/loss,2.2", "20,0,1280,40,3,lr,0.001",
             "20,0,1280,40,3,throughput/tokens_per_s,400", "20,0,1280,40,3,val/accuracy,0.7"]);
-        new RunSummary { Name = name, Kind = kind, Status = "finished", FinalStep = 20, ValLoss = 2.2, ValAccuracy = accuracy, TestAccuracy = accuracy, Parent = parent,
+        new RunSummary { Name = name, Kind = kind, Status = RunStatus.Finished, FinalStep = 20, ValLoss = 2.2, ValAccuracy = accuracy, TestAccuracy = accuracy, Parent = parent,
             Started = DateTimeOffset.UtcNow, Finished = DateTimeOffset.UtcNow }.Write(run.Path);
         return run.Path;
     }
@@ -52,7 +54,7 @@ public sealed class RunStoreTests
             var store = RunStore.Open(folder.Path); // each writer with its own connection, as separate processes would
             for (int k = 0; k < 5; k++)
             {
-                store.Upsert(run, "running");
+                store.Upsert(run, RunStatus.Running);
                 store.Upsert(run);
                 store.Tag(Path.GetFileName(run), $"t{k}");
             }

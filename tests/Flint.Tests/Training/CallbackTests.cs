@@ -15,7 +15,7 @@ public sealed class CallbackTests
     public void Early_stopping_stops_after_patience_validations_without_improvement()
     {
         var model = new ScriptedValidationModel(1.0, 0.5, 0.6, 0.55, 0.7, 0.1);
-        var early = new EarlyStopping("val/loss", "min", patience: 3);
+        var early = new EarlyStopping("val/loss", MonitorMode.Min, patience: 3);
         using var trainer = new Trainer(Options(100) with { ValidateEveryNSteps = 1, ValidateEveryEpoch = false }, [early]);
         trainer.Events.ValidationEnded.Subscribe((_, _) => model.Advance(), order: 1000);
 
@@ -29,16 +29,16 @@ public sealed class CallbackTests
     [Fact]
     public void Early_stopping_state_round_trips()
     {
-        var early = new EarlyStopping("val/accuracy", "max", patience: 5);
+        var early = new EarlyStopping("val/accuracy", MonitorMode.Max, patience: 5);
         var model = new ScriptedValidationModel(0.3, 0.2);
-        using (var trainer = new Trainer(Options(2) with { ValidateEveryNSteps = 1, ValidateEveryEpoch = false }, [new EarlyStopping("val/loss", "max", 5)]))
+        using (var trainer = new Trainer(Options(2) with { ValidateEveryNSteps = 1, ValidateEveryEpoch = false }, [new EarlyStopping("val/loss", MonitorMode.Max, 5)]))
         {
             trainer.Events.ValidationEnded.Subscribe((_, _) => model.Advance(), order: 1000);
             trainer.Fit(model, TinyData.Batches(4, 2), TinyData.Batches(1, 2));
         }
-        var saved = new EarlyStopping("val/loss", "max", 5);
+        var saved = new EarlyStopping("val/loss", MonitorMode.Max, 5);
         saved.LoadState(new System.Text.Json.Nodes.JsonObject { ["best"] = 0.75, ["wait"] = 2 });
-        var copy = new EarlyStopping("val/loss", "max", 5);
+        var copy = new EarlyStopping("val/loss", MonitorMode.Max, 5);
         copy.LoadState(saved.SaveState());
         Assert.Equal(0.75, copy.Best);
         Assert.Equal(2, copy.Wait);

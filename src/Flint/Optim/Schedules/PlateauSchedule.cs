@@ -15,7 +15,7 @@ namespace Flint.Optim.Schedules;
 /// <param name="MinMultiplier">The multiplier never goes below this.</param>
 /// <param name="WarmupSteps">Linear warmup before the plateau logic takes over.</param>
 public sealed record PlateauSchedule(
-    string Monitor = "val/loss", string Mode = "min", double Factor = 0.1, int Patience = 2, double MinMultiplier = 1e-3, long WarmupSteps = 0)
+    string Monitor = "val/loss", Training.MonitorMode Mode = Training.MonitorMode.Min, double Factor = 0.1, int Patience = 2, double MinMultiplier = 1e-3, long WarmupSteps = 0)
     : ILrSchedule, IMetricDrivenSchedule, IStateful
 {
     double _current = 1;
@@ -28,7 +28,7 @@ public sealed record PlateauSchedule(
     /// <inheritdoc />
     public void Report(double value)
     {
-        bool better = _best is not { } best || (Mode == "max" ? value > best : value < best);
+        bool better = _best is not { } best || Training.MonitorModes.Better(Mode, value, best);
         if (better) { _best = value; _bad = 0; return; }
         if (++_bad > Patience)
         {

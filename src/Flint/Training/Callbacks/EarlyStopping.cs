@@ -11,9 +11,9 @@ namespace Flint.Training.Callbacks;
 /// <param name="mode"><c>min</c> (lower is better) or <c>max</c>.</param>
 /// <param name="patience">Validations without improvement before stopping.</param>
 /// <param name="minDelta">The smallest change that counts as an improvement.</param>
-public sealed class EarlyStopping(string monitor = "val/loss", string mode = "min", int patience = 3, double minDelta = 0.0) : Callback, IStateful
+public sealed class EarlyStopping(string monitor = "val/loss", MonitorMode mode = MonitorMode.Min, int patience = 3, double minDelta = 0.0) : Callback, IStateful
 {
-    readonly string _mode = mode is "min" or "max" ? mode : throw new ArgumentException($"EarlyStopping mode must be 'min' or 'max', got '{mode}'.", nameof(mode));
+    readonly MonitorMode _mode = mode;
     readonly int _patience = patience >= 1 ? patience : throw new ArgumentOutOfRangeException(nameof(patience), patience, "Patience must be at least 1.");
     readonly double _minDelta = minDelta >= 0 ? minDelta : throw new ArgumentOutOfRangeException(nameof(minDelta), minDelta, "MinDelta must be 0 or more.");
 
@@ -38,7 +38,7 @@ public sealed class EarlyStopping(string monitor = "val/loss", string mode = "mi
         if (!e.Metrics.TryGetValue(monitor, out var value))
             throw new InvalidOperationException(
                 $"EarlyStopping monitors '{monitor}', which validation did not log. Logged: {string.Join(", ", e.Metrics.Keys)}.");
-        bool improved = Best is not { } best || (_mode == "min" ? value < best - _minDelta : value > best + _minDelta);
+        bool improved = Best is not { } best || _mode.Better(value, best, _minDelta);
         if (improved)
         {
             Best = value;

@@ -27,7 +27,7 @@ public sealed class GradientNormMonitor : Callback
         // Logged here, not above: only BatchEnded knows whether any handler (whatever its order) asked to skip the step.
         yield return events.BatchEnded.Subscribe((e, ctx) =>
         {
-            if (_norm is { } norm && !e.Skipped) ctx.Log.Log("grad_norm", norm, Reduction.Mean);
+            if (_norm is { } norm && !e.Skipped) ctx.Log.Log(MetricNames.GradNorm, norm, Reduction.Mean);
             _norm = null;
         }, Order, name: Name);
     }

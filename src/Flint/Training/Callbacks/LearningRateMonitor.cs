@@ -16,7 +16,7 @@ public sealed class LearningRateMonitor(int every = 1) : Callback
         yield return events.BatchStarted.Subscribe((e, ctx) =>
         {
             var optimizer = ctx.Optimizer!;
-            ctx.Log.Log("lr", optimizer.LearningRate(0), Reduction.Last);
+            ctx.Log.Log(MetricNames.LearningRate, optimizer.LearningRate(0), Reduction.Last);
             if (optimizer.Groups.Count > 1)
                 for (int g = 0; g < optimizer.Groups.Count; g++)
                     ctx.Log.Log($"lr/{optimizer.Groups[g].Name}", optimizer.LearningRate(g), Reduction.Last);

@@ -47,8 +47,8 @@ public sealed class ProgressDisplay(IAnsiConsole? console = null, bool? live = n
             if (latest.TryGetValue(key, out var v)) parts.Add($"{label} {v.ToString(format, CultureInfo.InvariantCulture)}");
         }
         Part("train/loss", "loss", "F4");
-        Part("lr", "lr", "0.00e0");
-        Part("throughput/tokens_per_s", "tok/s", "N0");
+        Part(MetricNames.LearningRate, "lr", "0.00e0");
+        Part(MetricNames.TokensPerSecond, "tok/s", "N0");
         var validation = latest.Where(kv => kv.Key.StartsWith("val/", StringComparison.Ordinal))
             .Select(kv => $"{kv.Key} {kv.Value.ToString("F4", CultureInfo.InvariantCulture)}").ToList();
         if (validation.Count > 0) _validation = string.Join(", ", validation);

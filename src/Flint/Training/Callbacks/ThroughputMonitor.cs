@@ -51,12 +51,12 @@ public sealed class ThroughputMonitor(int every = 10, double? peakFlops = null) 
         if (seconds <= 0) return;
         SamplesPerSecond = _samples / seconds;
         TokensPerSecond = _tokens / seconds;
-        ctx.Log.Log("throughput/samples_per_s", SamplesPerSecond, Reduction.Last);
-        if (_tokens > 0) ctx.Log.Log("throughput/tokens_per_s", TokensPerSecond, Reduction.Last);
+        ctx.Log.Log(MetricNames.SamplesPerSecond, SamplesPerSecond, Reduction.Last);
+        if (_tokens > 0) ctx.Log.Log(MetricNames.TokensPerSecond, TokensPerSecond, Reduction.Last);
         if (peakFlops is { } peak && FlopsPerToken(ctx) is { } flops && _tokens > 0)
         {
             Mfu = TokensPerSecond * flops / peak;
-            ctx.Log.Log("throughput/mfu", Mfu.Value, Reduction.Last);
+            ctx.Log.Log(MetricNames.Mfu, Mfu.Value, Reduction.Last);
         }
         Reset();
     }

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Flint.Workflow;
+namespace Flint.Tracking;
 
 /// <summary><c>summary.json</c>: what a run was and what it measured, for people and scripts.</summary>
 public sealed record RunSummary
@@ -10,8 +10,8 @@ public sealed record RunSummary
     [JsonPropertyName("name")] public string Name { get; init; } = "";
     /// <summary>pretrain, finetune, evaluate, lr-find, demo.</summary>
     [JsonPropertyName("kind")] public string Kind { get; init; } = "";
-    /// <summary>finished, interrupted or failed.</summary>
-    [JsonPropertyName("status")] public string Status { get; init; } = "";
+    /// <summary>How the run ended.</summary>
+    [JsonPropertyName("status")] public RunStatus Status { get; init; }
     /// <summary>Trainable and total parameters.</summary>
     [JsonPropertyName("params")] public long Params { get; init; }
     /// <summary>Trainable parameters.</summary>
@@ -47,7 +47,11 @@ public sealed record RunSummary
     /// <summary>End time (UTC).</summary>
     [JsonPropertyName("finished")] public DateTimeOffset Finished { get; init; }
 
-    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
 
     /// <summary>The file name.</summary>
     public const string FileName = "summary.json";

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Flint.Config;
 
-namespace Flint.Workflow;
+namespace Flint.Tracking;
 
 /// <summary>
 /// A run's folder: <c>config.yaml</c> (resolved), <c>metrics.csv</c>/<c>.jsonl</c>, <c>tb/</c>, <c>checkpoints/</c>,
@@ -24,54 +24,62 @@ public sealed class RunFolder
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
     /// <summary>
-    /// Opens <paramref name="out"/> (or <c>runs/KIND-TIMESTAMP</c>). A folder that already holds a run is only reopened when
-    /// resuming, so a finished run is never overwritten by accident.
+    /// Opens <paramref name="out"/> (or <c>runs/KIND-TIMESTAMP</c>) and writes <paramref name="spec"/> as its <c>config.yaml</c>.
+    /// A folder that already holds a run is only reopened when resuming, so a finished run is never overwritten by accident.
     /// </summary>
-    public static RunFolder Open(string? @out, string kind, bool resuming, RunConfig config)
+    public static RunFolder Open(string? @out, RunKind kind, bool resuming, object spec)
     {
-        var path = @out ?? System.IO.Path.Combine("runs", $"{kind}-{DateTime.Now:yyyyMMdd-HHmmss}");
-        bool exists = System.IO.File.Exists(System.IO.Path.Combine(path, "config.yaml"));
+        var path = @out ?? System.IO.Path.Combine("runs", $"{kind.Name()}-{DateTime.Now:yyyyMMdd-HHmmss}");
+        bool exists = System.IO.File.Exists(System.IO.Path.Combine(path, ConfigFile));
         if (exists && !resuming)
             throw new IOException($"{path} already holds a run. Continue it with --resume last, or choose another --out.");
         Directory.CreateDirectory(path);
         var run = new RunFolder(System.IO.Path.GetFullPath(path));
-        run.WriteConfig(kind, config);
+        run.WriteConfig(kind, spec);
         return run;
     }
 
-    /// <summary>Writes the resolved configuration as <c>config.yaml</c>.</summary>
-    public void WriteConfig(string kind, RunConfig config) =>
-        System.IO.File.WriteAllText(File("config.yaml"), $"# flint {kind}: resolved configuration (Flint {FlintInfo.Version})\nkind: {kind}\n" + config.ToYaml());
+    /// <summary>Writes <paramref name="spec"/> (a settings record) as <c>config.yaml</c>, in the one settings format.</summary>
+    public void WriteConfig(RunKind kind, object spec) =>
+        System.IO.File.WriteAllText(File(ConfigFile), $"# flint {kind.Name()}: resolved configuration (Flint {FlintInfo.Version})\n" +
+            SettingsYaml.Write(SpecBinder.ValuesOf(spec), SpecBinder.SchemaOf(spec.GetType()), new Dictionary<string, string> { ["kind"] = kind.Name() }));
 
     /// <summary>Opens an existing run folder for reading; a clear error when it is not one.</summary>
     public static RunFolder Existing(string path)
     {
         if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"{path}: no such folder.");
-        if (!System.IO.File.Exists(System.IO.Path.Combine(path, "config.yaml")))
+        if (!System.IO.File.Exists(System.IO.Path.Combine(path, ConfigFile)))
             throw new InvalidDataException($"{path} is not a Flint run folder (it has no config.yaml). Pass a folder made by 'flint pretrain' or 'flint finetune'.");
         return new RunFolder(System.IO.Path.GetFullPath(path));
     }
 
+    /// <summary>The settings file's name.</summary>
+    public const string ConfigFile = "config.yaml";
+
+    /// <summary>What made the run (null for a kind no command writes).</summary>
+    public RunKind? Kind => RunKinds.Parse(ConfigValue("kind"));
+
     /// <summary>A value of the run's resolved config (<c>config.yaml</c>), or null.</summary>
     public string? ConfigValue(string key) => Config().GetValueOrDefault(key);
 
-    /// <summary>The run's resolved config (<c>config.yaml</c>) as dotted keys, including <c>kind</c>.</summary>
+    /// <summary>
+    /// The run's resolved config as dotted keys (including <c>kind</c>), read by the same YAML reader as <c>--config</c>.
+    /// Folders written before the settings records keep loading: their corpus path under the root key <c>data</c> becomes <c>data.path</c>.
+    /// </summary>
     public Dictionary<string, string> Config()
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        string section = "";
-        foreach (var line in System.IO.File.ReadAllLines(File("config.yaml")))
-        {
-            if (line.StartsWith('#') || line.Trim().Length == 0) continue;
-            var trimmed = line.TrimStart();
-            var colon = trimmed.IndexOf(':');
-            if (colon < 0) continue;
-            var name = trimmed[..colon];
-            var value = trimmed[(colon + 1)..].Trim().Trim('"');
-            if (!line.StartsWith(' ') && value.Length == 0) { section = name; continue; }
-            values[line.StartsWith(' ') ? $"{section}.{name}" : name] = value;
-        }
+        foreach (var (key, value, _) in SettingsYaml.Read(File(ConfigFile)))
+            values[key == "data" ? "data.path" : key] = value;
         return values;
+    }
+
+    /// <summary>The run's settings as the record <typeparamref name="T"/> that made them (validated like a command line).</summary>
+    public T Spec<T>() where T : new()
+    {
+        var schema = SpecBinder.SchemaOf<T>();
+        var known = Config().Where(kv => schema.Keys.ContainsKey(kv.Key)).ToDictionary();
+        return SpecBinder.Bind<T>(RunConfig.Resolve(schema, null, known));
     }
 
     /// <summary>The commit of the git repository around the working folder, if any.</summary>

@@ -1,0 +1,72 @@
+using Flint.Config;
+using Flint.Finetuning;
+
+namespace Flint.Workflow.Specs;
+
+/// <summary><c>flint finetune</c>.</summary>
+public sealed record FinetuneSpec : RunSpec
+{
+    /// <summary>Where the body comes from.</summary>
+    [Setting("A pretraining run folder, a checkpoint folder, a HuggingFace GPT-2/BERT folder, or 'scratch'.")] public string? From { get; init; }
+    /// <summary>With <c>--from scratch</c>: copy this run's architecture and tokenizer.</summary>
+    [Setting("With --from scratch: copy the model preset and tokenizer of this run (the control experiment).")] public string? ArchitectureOf { get; init; }
+    /// <summary>The tokenizer (null: the body's).</summary>
+    [Setting("Tokenizer (default: the pretrained run's; with --from scratch and no run: gpt2).")] public string? Tokenizer { get; init; }
+    /// <summary><c>model.*</c>.</summary>
+    [Section] public FinetuneModelSpec Model { get; init; } = new();
+    /// <summary><c>finetune.*</c>.</summary>
+    [Section] public FinetuneMethodSpec Finetune { get; init; } = new();
+    /// <summary><c>data.*</c>.</summary>
+    [Section] public FinetuneDataSpec Data { get; init; } = new();
+    /// <summary><c>trainer.*</c>.</summary>
+    [Section] public TrainerSpec Trainer { get; init; } = new();
+    /// <summary><c>optimizer.*</c>.</summary>
+    [Section] public OptimizerSpec Optimizer { get; init; } = new();
+    /// <summary><c>checkpoint.*</c>.</summary>
+    [Section] public CheckpointSpec Checkpoint { get; init; } = new();
+}
+
+/// <summary><c>model.*</c> of fine-tuning.</summary>
+public sealed record FinetuneModelSpec
+{
+    /// <summary>With <c>--from scratch</c> and no run to copy: the model size.</summary>
+    [Setting("With --from scratch and no --architecture-of: the model size.")] public string Preset { get; init; } = "small";
+    /// <summary>Dropout during fine-tuning.</summary>
+    [Setting("Dropout during fine-tuning.", Min = 0)] public double Dropout { get; init; } = 0.1;
+}
+
+/// <summary><c>finetune.*</c>: how the body is adapted.</summary>
+public sealed record FinetuneMethodSpec
+{
+    /// <summary>What is trained.</summary>
+    [Setting("full, adapters, lora, frozen or gradual.")] public FinetuneMethod Method { get; init; } = FinetuneMethod.Full;
+    /// <summary>How a sequence becomes one vector (null: last for decoders, first for encoders).</summary>
+    [Setting("last, first or mean (default: last for decoders, first for encoders).")] public Pooling? Pooling { get; init; }
+    /// <summary>Weight of the auxiliary LM loss.</summary>
+    [Setting("Weight of the auxiliary LM loss (decoders).", Min = 0)] public double LmCoef { get; init; }
+    /// <summary>LoRA rank.</summary>
+    [Setting("LoRA rank.", Min = 1)] public int LoraRank { get; init; } = 8;
+    /// <summary>Adapter bottleneck.</summary>
+    [Setting("Adapter bottleneck.", Min = 1)] public int AdapterSize { get; init; } = 64;
+    /// <summary>LR divisor per layer group below the top.</summary>
+    [Setting("LR divisor per layer group below the top (ULMFiT: 2.6).", Min = 1)] public double DiscriminativeFactor { get; init; } = 1.0;
+}
+
+/// <summary><c>data.*</c> of fine-tuning.</summary>
+public sealed record FinetuneDataSpec
+{
+    /// <summary>The labelled data.</summary>
+    [Setting("A labelled TSV/CSV/JSONL file or a per-class folder.", Alias = "--data")] public string? Path { get; init; }
+    /// <summary>Text column.</summary>
+    [Setting("Text column/field of TSV, CSV or JSONL data.")] public string TextColumn { get; init; } = "text";
+    /// <summary>Label column.</summary>
+    [Setting("Label column/field.")] public string LabelColumn { get; init; } = "label";
+    /// <summary>Validation share.</summary>
+    [Setting("Fraction for validation (stratified).", Min = 0)] public double ValFraction { get; init; } = 0.1;
+    /// <summary>Test share.</summary>
+    [Setting("Fraction for test (stratified).", Min = 0)] public double TestFraction { get; init; } = 0.1;
+    /// <summary>Examples per batch.</summary>
+    [Setting("Examples per batch.", Min = 1)] public int BatchSize { get; init; } = 32;
+    /// <summary>Tokens per example.</summary>
+    [Setting("Tokens per example (longer texts are cut).", Min = 2)] public int MaxLength { get; init; } = 64;
+}
