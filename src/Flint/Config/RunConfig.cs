@@ -26,7 +26,8 @@ public sealed class RunConfig
         var problems = new List<string>();
         if (yamlPath is not null)
             foreach (var (key, value, line) in SettingsYaml.Read(yamlPath))
-                Set(schema, values, key, value, $"{yamlPath}:{line}: ", problems);
+                if (key != "kind") // a run folder's config.yaml names the command that wrote it; the file is reusable as --config
+                    Set(schema, values, key, value, $"{yamlPath}:{line}: ", problems);
         foreach (var (key, value) in overrides) Set(schema, values, key, value, "", problems);
         var config = new RunConfig(schema, values);
         foreach (var key in schema.Keys.Values) config.Check(key, problems);

@@ -142,7 +142,7 @@ public sealed class CliWorkflowTests
 
         var noData = CliRunner.Run("finetune", "--from", "scratch");
         Assert.Equal(2, noData.Exit);
-        Assert.Contains("data: required", noData.Output + noData.Error);
+        Assert.Contains("data.path: required. Pass --data", noData.Output + noData.Error);
     }
 
     [Fact]
