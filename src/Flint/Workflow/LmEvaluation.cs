@@ -29,11 +29,11 @@ internal static class LmEvaluation
     public static EvaluationResult Run(RunFolder run, string? dataPath)
     {
         var spec = PretrainSpecOf(run);
-        var preset = ModelPresets.Get(spec.Model.Preset);
-        var objectiveName = spec.Objective;
-        int context = PretrainJob.Context(spec, preset), batch = spec.Data.BatchSize;
         var weights = LastWeights(run);
         var tokenizer = Tokenizers.Load(run.File("tokenizer"));
+        var model = PretrainJob.ModelOf(run, tokenizer.VocabSize); // what was built, from model.json
+        var (preset, objectiveName) = (model.Preset, model.Objective);
+        int context = spec.Data.Context ?? preset.Context, batch = spec.Data.BatchSize;
         var temp = Directory.CreateTempSubdirectory("flint-evaluate-").FullName;
         try
         {

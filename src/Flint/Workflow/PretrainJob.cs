@@ -44,6 +44,7 @@ public static class PretrainJob
 
         manual_seed(spec.Seed);
         var (objective, model, flops) = BuildObjective(spec.Objective, preset, tokenizer, context, spec.Model.Dropout);
+        new ModelRecord(spec.Objective, Shaped(preset, context), tokenizer.VocabSize).Write(run.Path);
         objective.Optimization = spec.Optimizer.ToDefaults(defaultLr: preset.Name == "char-small" ? 1e-3 : 6e-4);
         var train = new LmLoader(trainShards, new LmLoaderOptions(spec.Data.BatchSize, context, Seed: spec.Seed));
         var validation = ValidationLoader(valShards, spec.Data.BatchSize, context, spec.Trainer.ValEvery is not null, log);
@@ -134,6 +135,21 @@ public static class PretrainJob
     internal static string DatasetFolder(string data, RunFolder run) =>
         Inputs(data).Length == 1 && File.Exists(Path.Combine(data, TokenDatasetMeta.FileName)) ? data : run.File("data");
 
+    /// <summary>The preset as built for windows of <paramref name="context"/> tokens (positions widened, never narrowed).</summary>
+    static ModelPreset Shaped(ModelPreset preset, int context) => preset with { Context = Math.Max(preset.Context, context) };
+
+    /// <summary>
+    /// What a pretraining run built: its <c>model.json</c>, or, for a run written before runs recorded their model, the same
+    /// record derived from its settings (preset widened to its context; <paramref name="vocabSize"/> from its tokenizer).
+    /// </summary>
+    internal static ModelRecord ModelOf(RunFolder run, int vocabSize)
+    {
+        if (ModelRecord.Read(run.Path) is { } record) return record;
+        var spec = run.Spec<PretrainSpec>();
+        var preset = ModelPresets.Get(spec.Model.Preset);
+        return new ModelRecord(spec.Objective, Shaped(preset, Context(spec, preset)), vocabSize);
+    }
+
     /// <summary>Tokens per window: <c>data.context</c>, or the preset's context.</summary>
     internal static int Context(PretrainSpec spec, ModelPreset preset) => spec.Data.Context ?? preset.Context;
 
@@ -178,7 +194,7 @@ public static class PretrainJob
     internal static (FlintModule<LmBatch> Objective, ITextEncoder Model, double Flops) BuildObjective(Objective objective, ModelPreset preset, ITokenizer tokenizer, int context, double dropout)
     {
         int vocab = tokenizer.VocabSize;
-        var shaped = preset with { Context = Math.Max(preset.Context, context) };
+        var shaped = Shaped(preset, context);
         double flops = shaped.FlopsPerToken(vocab);
         switch (objective)
         {

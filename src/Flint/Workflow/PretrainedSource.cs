@@ -29,10 +29,10 @@ public sealed record PretrainedSource(ITextEncoder Body, ITokenizer Tokenizer, s
             if (spec.ArchitectureOf is { } architectureOf)
             {
                 var template = RunFolder.Existing(architectureOf);
-                var pretrained = template.Spec<PretrainSpec>();
                 var t = Tokenizers.Load(template.File("tokenizer"));
                 Check(t, spec.Tokenizer);
-                return new PretrainedSource(Build(ModelPresets.Get(pretrained.Model.Preset), t, pretrained.Objective, dropout), t, pretrained.Model.Preset, null,
+                var built = PretrainJob.ModelOf(template, t.VocabSize);
+                return new PretrainedSource(Build(built.Preset, t, built.Objective, dropout), t, built.Preset.Name, null,
                     $"random initialisation with the architecture and tokenizer of {template.Name}");
             }
             var tokenizer = Tokenizers.FromName(spec.Tokenizer ?? "gpt2");
@@ -47,11 +47,11 @@ public sealed record PretrainedSource(ITextEncoder Body, ITokenizer Tokenizer, s
         {
             var run = RunFolder.Existing(runPath);
             var checkpoint = runPath == from ? Path.Combine(run.Checkpoints, "last") : from;
-            var pretrained = run.Spec<PretrainSpec>();
-            var (presetName, objective) = (pretrained.Model.Preset, pretrained.Objective);
             var tokenizer = Tokenizers.Load(run.File("tokenizer"));
             Check(tokenizer, spec.Tokenizer);
-            var body = Build(ModelPresets.Get(presetName), tokenizer, objective, dropout);
+            var model = PretrainJob.ModelOf(run, tokenizer.VocabSize);
+            var (presetName, objective) = (model.Preset.Name, model.Objective);
+            var body = Build(model.Preset, tokenizer, objective, dropout);
             if (!loadWeights) return new PretrainedSource(body, tokenizer, presetName, run.Path, $"the architecture of {run.Name}");
             if (CheckpointStore.Problem(checkpoint) is { } problem)
                 throw new InvalidDataException($"--from {from}: the run has no usable checkpoint ({problem}). Finish or resume its pretraining first.");

@@ -7,14 +7,7 @@ namespace Flint.Tests.Workflow;
 /// <summary>What the CLI writes agrees with itself: confusion matrices with test accuracy, records with the step they were computed at.</summary>
 public sealed class CliNumbersTests
 {
-    static string Labelled(TempFolder folder)
-    {
-        var path = folder.File("reviews.tsv");
-        var pos = File.ReadLines(TestPaths.Data("rt-polarity", "rt-polarity.pos")).Take(120).Select(l => $"{l.Replace('\t', ' ')}\tpos");
-        var neg = File.ReadLines(TestPaths.Data("rt-polarity", "rt-polarity.neg")).Take(120).Select(l => $"{l.Replace('\t', ' ')}\tneg");
-        File.WriteAllLines(path, ["text\tlabel", .. pos.Zip(neg).SelectMany(p => new[] { p.First, p.Second })]);
-        return path;
-    }
+    static string Labelled(TempFolder folder) => CliWorkflowTests.Labelled(folder, perClass: 120);
 
     [Fact]
     public void Finetune_writes_a_confusion_matrix_that_sums_to_the_test_set_and_agrees_with_test_accuracy_and_logs_test_at_the_final_step()
@@ -54,5 +47,27 @@ public sealed class CliNumbersTests
         Assert.Contains("validation: the last 5% of each of 3 documents", output);
         var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json"))).RootElement;
         Assert.True(double.IsFinite(summary.GetProperty("val_loss").GetDouble()));
+    }
+
+    [Fact]
+    public void A_body_pretrained_with_a_context_longer_than_its_presets_is_rebuilt_exactly_by_from_and_evaluate()
+    {
+        using var folder = TestPaths.NewTempFolder();
+        var corpus = folder.File("corpus.txt");
+        File.WriteAllText(corpus, File.ReadAllText(TestPaths.Data("tinyshakespeare", "input.txt"))[..20000]);
+        var pre = folder.File("pre");
+        var (exit, output, error) = CliRunner.Run("pretrain", "--data", corpus, "--out", pre, "--model.preset", "nano", "--tokenizer", "char",
+            "--data.context", "48", "--trainer.max-steps", "2", "--data.batch-size", "4", "--trainer.progress", "false"); // nano's own context is 32
+        Assert.True(exit == 0, output + error);
+        var record = Flint.Workflow.ModelRecord.Read(pre);
+        Assert.Equal(48, record!.Preset.Context);
+
+        (exit, output, error) = CliRunner.Run("finetune", "--data", Labelled(folder), "--from", pre, "--out", folder.File("ft"), "--trainer.max-steps", "1", "--trainer.progress", "false");
+        Assert.True(exit == 0, output + error);
+        (exit, output, error) = CliRunner.Run("finetune", "--data", Labelled(folder), "--from", "scratch", "--architecture-of", pre, "--out", folder.File("ctrl"),
+            "--trainer.max-steps", "1", "--trainer.progress", "false");
+        Assert.True(exit == 0, output + error);
+        (exit, output, error) = CliRunner.Run("evaluate", "--from", pre, "--json");
+        Assert.True(exit == 0, output + error);
     }
 }

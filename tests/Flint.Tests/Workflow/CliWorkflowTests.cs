@@ -13,11 +13,12 @@ public sealed class CliWorkflowTests
         return path;
     }
 
-    static string Labelled(TempFolder folder)
+    /// <summary>A TSV of <paramref name="perClass"/> positive and as many negative rt-polarity sentences, interleaved.</summary>
+    internal static string Labelled(TempFolder folder, int perClass = 150)
     {
         var path = folder.File("reviews.tsv");
-        var pos = File.ReadLines(TestPaths.Data("rt-polarity", "rt-polarity.pos")).Take(150).Select(l => $"{l.Replace('\t', ' ')}\tpos");
-        var neg = File.ReadLines(TestPaths.Data("rt-polarity", "rt-polarity.neg")).Take(150).Select(l => $"{l.Replace('\t', ' ')}\tneg");
+        var pos = File.ReadLines(TestPaths.Data("rt-polarity", "rt-polarity.pos")).Take(perClass).Select(l => $"{l.Replace('\t', ' ')}\tpos");
+        var neg = File.ReadLines(TestPaths.Data("rt-polarity", "rt-polarity.neg")).Take(perClass).Select(l => $"{l.Replace('\t', ' ')}\tneg");
         File.WriteAllLines(path, ["text\tlabel", .. pos.Zip(neg).SelectMany(p => new[] { p.First, p.Second })]);
         return path;
     }
