@@ -83,6 +83,13 @@ public static class DemoJob
         var result = new DemoResult(folder, pretrain, pretrained, scratch);
         Reports.ReportBuilder.Write(new Reports.ReportRequest("Flint demo: pretrained vs from scratch on rt-polarity", [pretrainRun.Path, pretrained.Run, scratch.Run]),
             System.IO.Path.Combine(folder, "report.html"));
+        WriteDemoJson(spec, folder, result, pretrainRun, epochs);
+        return result;
+    }
+
+    static void WriteDemoJson(DemoSpec spec, string folder, DemoResult result, RunFolder pretrainRun, int epochs)
+    {
+        var (pretrain, pretrained, scratch, minutes) = (result.Pretrain, result.Pretrained, result.Scratch, spec.Minutes);
         File.WriteAllText(System.IO.Path.Combine(folder, "demo.json"), JsonSerializer.Serialize(new
         {
             pretrained = new { test_accuracy = pretrained.TestAccuracy, val_accuracy = pretrained.ValAccuracy, run = pretrained.Run },
@@ -91,6 +98,5 @@ public static class DemoJob
             pretrain = new { run = pretrainRun.Path, val_loss = pretrain.ValLoss, steps = pretrain.FinalStep, tokens = pretrain.Tokens, wall_s = pretrain.WallSeconds },
             minutes, seed = spec.Seed.ToString(CultureInfo.InvariantCulture), finetune_epochs = epochs, flint_version = FlintInfo.Version,
         }, new JsonSerializerOptions { WriteIndented = true }));
-        return result;
     }
 }

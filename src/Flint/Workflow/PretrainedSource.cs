@@ -23,64 +23,67 @@ public sealed record PretrainedSource(ITextEncoder Body, ITokenizer Tokenizer, s
     public static PretrainedSource Resolve(FinetuneSpec spec, bool loadWeights = true)
     {
         var from = spec.From ?? throw new ConfigException("run", ["from: required. Pass --from RUN_FOLDER (a pretraining run), a checkpoint or HuggingFace folder, or scratch."]);
-        var dropout = spec.Model.Dropout;
-        if (from == "scratch")
-        {
-            if (spec.ArchitectureOf is { } architectureOf)
-            {
-                var template = RunFolder.Existing(architectureOf);
-                var t = Tokenizers.Load(template.File("tokenizer"));
-                Check(t, spec.Tokenizer);
-                var built = PretrainJob.ModelOf(template, t.VocabSize);
-                return new PretrainedSource(Build(built.Preset, t, built.Objective, dropout), t, built.Preset.Name, null,
-                    $"random initialisation with the architecture and tokenizer of {template.Name}");
-            }
-            var tokenizer = Tokenizers.FromName(spec.Tokenizer ?? "gpt2");
-            return new PretrainedSource(Build(ModelPresets.Get(spec.Model.Preset), tokenizer, Objective.Clm, dropout), tokenizer, spec.Model.Preset, null, "random initialisation");
-        }
+        if (from == "scratch") return FromScratch(spec);
         if (!Directory.Exists(from)) throw new DirectoryNotFoundException($"--from {from}: no such folder. Pass a pretraining run, a checkpoint, a HuggingFace folder, or 'scratch'.");
-
         // A run folder, or a checkpoint inside one (…/checkpoints/last).
         var runPath = File.Exists(Path.Combine(from, RunFolder.ConfigFile)) ? from
             : File.Exists(Path.Combine(from, "..", "..", RunFolder.ConfigFile)) ? Path.GetFullPath(Path.Combine(from, "..", "..")) : null;
-        if (runPath is not null)
-        {
-            var run = RunFolder.Existing(runPath);
-            var checkpoint = runPath == from ? Path.Combine(run.Checkpoints, "last") : from;
-            var tokenizer = Tokenizers.Load(run.File("tokenizer"));
-            Check(tokenizer, spec.Tokenizer);
-            var model = PretrainJob.ModelOf(run, tokenizer.VocabSize);
-            var (presetName, objective) = (model.Preset.Name, model.Objective);
-            var body = Build(model.Preset, tokenizer, objective, dropout);
-            if (!loadWeights) return new PretrainedSource(body, tokenizer, presetName, run.Path, $"the architecture of {run.Name}");
-            if (CheckpointStore.Problem(checkpoint) is { } problem)
-                throw new InvalidDataException($"--from {from}: the run has no usable checkpoint ({problem}). Finish or resume its pretraining first.");
-            var prefix = objective == Objective.Electra ? "discriminator." : "model.";
-            var report = WeightLoader.LoadFile((nn.Module)body, Path.Combine(checkpoint, "model.safetensors"), strict: true,
-                rename: key => key.StartsWith(prefix, StringComparison.Ordinal) ? key[prefix.Length..] : null);
-            return new PretrainedSource(body, tokenizer, presetName, run.Path,
-                $"loaded {report.Loaded.Count} tensors of {run.Name} ({objective.ToString().ToLowerInvariant()} pretraining) from {checkpoint}; added a new classification head");
-        }
-
-        var weights = Path.Combine(from, "model.safetensors");
-        if (File.Exists(weights))
-        {
-            var entries = Safetensors.ReadHeader(weights).Entries;
-            var names = entries.Select(e => e.Name).ToList();
-            if (names.Any(n => n.Contains("attn.c_attn", StringComparison.Ordinal)))
-            {
-                var wte = entries.First(e => e.Name.EndsWith("wte.weight", StringComparison.Ordinal));
-                int layers = names.Where(n => n.Contains(".h.", StringComparison.Ordinal)).Select(n => int.Parse(n.Split(".h.")[1].Split('.')[0], System.Globalization.CultureInfo.InvariantCulture)).Max() + 1;
-                var wpe = entries.First(e => e.Name.EndsWith("wpe.weight", StringComparison.Ordinal));
-                int width = (int)wte.Shape[1];
-                var gpt = new Gpt(new GptConfig((int)wte.Shape[0], (int)wpe.Shape[0], layers, Math.Max(1, width / 64), width, dropout));
-                if (!loadWeights) return new PretrainedSource(gpt, new Gpt2Tokenizer(), "gpt2", null, $"the architecture of {from}");
-                var report = HuggingFaceWeights.LoadGpt2(gpt, weights);
-                return new PretrainedSource(gpt, new Gpt2Tokenizer(), "gpt2", null, $"HuggingFace GPT-2 from {from}: {report.Describe(5)}; the LM head is tied and dropped");
-            }
-            throw new InvalidDataException($"--from {from}: model.safetensors is not a GPT-2 checkpoint Flint recognises (no attn.c_attn weights).");
-        }
+        if (runPath is not null) return FromRun(spec, RunFolder.Existing(runPath), runPath == from ? null : from, loadWeights);
+        if (File.Exists(Path.Combine(from, "model.safetensors"))) return FromHuggingFace(from, spec.Model.Dropout, loadWeights);
         throw new InvalidDataException($"--from {from} is not a run folder (no config.yaml), a checkpoint folder, or a HuggingFace folder (no model.safetensors).");
+    }
+
+    /// <summary>Random weights: the architecture and tokenizer of <c>architecture_of</c>'s run, or <c>model.preset</c> with <c>tokenizer</c>.</summary>
+    static PretrainedSource FromScratch(FinetuneSpec spec)
+    {
+        var dropout = spec.Model.Dropout;
+        if (spec.ArchitectureOf is { } architectureOf)
+        {
+            var template = RunFolder.Existing(architectureOf);
+            var t = Tokenizers.Load(template.File("tokenizer"));
+            Check(t, spec.Tokenizer);
+            var built = PretrainJob.ModelOf(template, t.VocabSize);
+            return new PretrainedSource(Build(built.Preset, t, built.Objective, dropout), t, built.Preset.Name, null,
+                $"random initialisation with the architecture and tokenizer of {template.Name}");
+        }
+        var tokenizer = Tokenizers.FromName(spec.Tokenizer ?? "gpt2");
+        return new PretrainedSource(Build(ModelPresets.Get(spec.Model.Preset), tokenizer, Objective.Clm, dropout), tokenizer, spec.Model.Preset, null, "random initialisation");
+    }
+
+    /// <summary>A pretraining run's body (its <c>checkpoints/last</c>, or <paramref name="checkpoint"/>), rebuilt from its <c>model.json</c>.</summary>
+    static PretrainedSource FromRun(FinetuneSpec spec, RunFolder run, string? checkpoint, bool loadWeights)
+    {
+        checkpoint ??= Path.Combine(run.Checkpoints, "last");
+        var tokenizer = Tokenizers.Load(run.File("tokenizer"));
+        Check(tokenizer, spec.Tokenizer);
+        var model = PretrainJob.ModelOf(run, tokenizer.VocabSize);
+        var body = Build(model.Preset, tokenizer, model.Objective, spec.Model.Dropout);
+        if (!loadWeights) return new PretrainedSource(body, tokenizer, model.Preset.Name, run.Path, $"the architecture of {run.Name}");
+        if (CheckpointStore.Problem(checkpoint) is { } problem)
+            throw new InvalidDataException($"--from {spec.From}: the run has no usable checkpoint ({problem}). Finish or resume its pretraining first.");
+        var prefix = model.Objective == Objective.Electra ? "discriminator." : "model.";
+        var report = WeightLoader.LoadFile((nn.Module)body, Path.Combine(checkpoint, "model.safetensors"), strict: true,
+            rename: key => key.StartsWith(prefix, StringComparison.Ordinal) ? key[prefix.Length..] : null);
+        return new PretrainedSource(body, tokenizer, model.Preset.Name, run.Path,
+            $"loaded {report.Loaded.Count} tensors of {run.Name} ({model.Objective.ToString().ToLowerInvariant()} pretraining) from {checkpoint}; added a new classification head");
+    }
+
+    /// <summary>A HuggingFace GPT-2 folder (model.safetensors, GPT-2's tokenizer).</summary>
+    static PretrainedSource FromHuggingFace(string from, double dropout, bool loadWeights)
+    {
+        var weights = Path.Combine(from, "model.safetensors");
+        var entries = Safetensors.ReadHeader(weights).Entries;
+        var names = entries.Select(e => e.Name).ToList();
+        if (!names.Any(n => n.Contains("attn.c_attn", StringComparison.Ordinal)))
+            throw new InvalidDataException($"--from {from}: model.safetensors is not a GPT-2 checkpoint Flint recognises (no attn.c_attn weights).");
+        var wte = entries.First(e => e.Name.EndsWith("wte.weight", StringComparison.Ordinal));
+        int layers = names.Where(n => n.Contains(".h.", StringComparison.Ordinal)).Select(n => int.Parse(n.Split(".h.")[1].Split('.')[0], System.Globalization.CultureInfo.InvariantCulture)).Max() + 1;
+        var wpe = entries.First(e => e.Name.EndsWith("wpe.weight", StringComparison.Ordinal));
+        int width = (int)wte.Shape[1];
+        var gpt = new Gpt(new GptConfig((int)wte.Shape[0], (int)wpe.Shape[0], layers, Math.Max(1, width / 64), width, dropout));
+        if (!loadWeights) return new PretrainedSource(gpt, new Gpt2Tokenizer(), "gpt2", null, $"the architecture of {from}");
+        var report = HuggingFaceWeights.LoadGpt2(gpt, weights);
+        return new PretrainedSource(gpt, new Gpt2Tokenizer(), "gpt2", null, $"HuggingFace GPT-2 from {from}: {report.Describe(5)}; the LM head is tied and dropped");
     }
 
     static ITextEncoder Build(ModelPreset preset, ITokenizer tokenizer, Objective objective, double dropout) =>

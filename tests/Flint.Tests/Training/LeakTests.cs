@@ -32,4 +32,18 @@ public sealed class LeakTests
         for (int i = 0; i < 20; i++) trainer.Validate(model, data);
         Assert.Equal(afterFirst, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
     }
+
+    [Fact]
+    public void Saving_a_checkpoint_every_step_keeps_the_live_tensor_count_flat()
+    {
+        using var folder = TestPaths.NewTempFolder();
+        long afterFirst = -1, afterLast = -1;
+        var options = new TrainerOptions { MaxSteps = 21, ProgressBar = false, LogEveryNSteps = 5 };
+        using var trainer = new Trainer(options, checkpoints: new Flint.Checkpoints.CheckpointOptions(folder.File("ckpt"), EveryNSteps: 1));
+        trainer.Events.BatchStarted.Subscribe((_, _) => afterFirst = DisposeScopeManager.Statistics.ThreadTotalLiveCount, filter: EventFilter.Once(2));
+        trainer.Events.BatchStarted.Subscribe((_, _) => afterLast = DisposeScopeManager.Statistics.ThreadTotalLiveCount, filter: EventFilter.Once(21));
+        trainer.Fit(new TinyTokenModel(), TinyData.Batches(7, 4));
+        Assert.True(afterFirst > 0);
+        Assert.Equal(afterFirst, afterLast); // the RNG state read for each save is freed with it
+    }
 }
