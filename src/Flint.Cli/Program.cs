@@ -29,6 +29,7 @@ public static class Program
             RunsCommand.Create(),
             RunsCommand.Report(),
             DashboardCommand.Create(),
+            LaunchCommand.Create(),
         };
         return root;
     }
@@ -43,6 +44,15 @@ public static class Program
         }
     }
 
-    /// <summary>Entry point.</summary>
-    public static int Main(string[] args) => BuildRoot().Parse(args).Invoke();
+    /// <summary>Entry point. Under mpirun only rank 0 prints (unless FLINT_LOG_ALL_RANKS=1), so N ranks do not print N copies.</summary>
+    public static int Main(string[] args)
+    {
+        if (Flint.Runtime.Distributed.DistributedEnvironment.UnderMpi && Environment.GetEnvironmentVariable("FLINT_LOG_ALL_RANKS") != "1"
+            && !Flint.Runtime.Distributed.DistributedEnvironment.Current.IsLeader)
+        {
+            Console.SetOut(TextWriter.Null);
+            Spectre.Console.AnsiConsole.Console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Out = new Spectre.Console.AnsiConsoleOutput(TextWriter.Null) });
+        }
+        return BuildRoot().Parse(args).Invoke();
+    }
 }

@@ -31,13 +31,22 @@ internal static class DoctorCommand
         table.AddRow("devices", report.Devices.Count == 0 ? "none" : string.Join(", ", report.Devices));
         table.AddRow("native fix (GLIBCXX_3.4.32)", report.NativeFix?.ToString() ?? "unknown");
         table.AddRow("fp32 GEMM", report.Gemm is { } g ? $"{g.GFlops:F1} GFLOP/s (best of {g.Repeats}, N={g.Size}; median {g.MedianGFlops:F1})" : "not measured");
+        var problems = report.Problems.ToList();
+        if (Flint.Runtime.Distributed.DistributedEnvironment.UnderMpi)
+        {
+            var probe = Flint.Runtime.Distributed.MpiProbe.Run(Flint.Runtime.Distributed.DistributedEnvironment.Current);
+            if (probe.Rank != 0) return probe.SumCorrect ? 0 : 1; // one report, from rank 0
+            table.AddRow("MPI", $"rank 0 of {probe.WorldSize}; all-reduce of 4 MB: {probe.AllReduceMilliseconds:F2} ms (median of 7); sum {(probe.SumCorrect ? "correct" : "WRONG")}");
+            if (!probe.SumCorrect) problems.Add("An MPI all-reduce gave a wrong sum: check that every rank runs the same Open MPI.");
+        }
+        else table.AddRow("MPI", "not running under mpirun (flint launch -n N -- … starts a multi-process run)");
         AnsiConsole.Write(table);
-        if (report.Healthy)
+        if (problems.Count == 0)
         {
             AnsiConsole.MarkupLine("[green]Healthy:[/] Flint can train on this machine.");
             return 0;
         }
-        foreach (var problem in report.Problems) AnsiConsole.MarkupLine($"[red]Problem:[/] {Markup.Escape(problem)}");
+        foreach (var problem in problems) AnsiConsole.MarkupLine($"[red]Problem:[/] {Markup.Escape(problem)}");
         return 1;
     }
 }

@@ -22,6 +22,8 @@ public sealed record TrainerCheckpoint
     [JsonPropertyName("elapsed_s")] public double ElapsedSeconds { get; init; }
     /// <summary>libtorch's CPU generator state, base64.</summary>
     [JsonPropertyName("cpu_rng")] public string CpuRng { get; init; } = "";
+    /// <summary>With several processes: each rank's CPU generator state (base64), by rank.</summary>
+    [JsonPropertyName("cpu_rng_ranks")] public List<string>? CpuRngRanks { get; init; }
     /// <summary>The seed (CUDA generators are reseeded from seed and step: TorchSharp cannot read their state).</summary>
     [JsonPropertyName("seed")] public long Seed { get; init; }
     /// <summary>State of each stateful component, by key.</summary>

@@ -60,7 +60,9 @@ public sealed class MetricLog : IDisposable, Training.IStateful
         var due = _entries.Where(e => (all || e.Value.When == LogInterval.Step) && (prefix is null || e.Key.StartsWith(prefix, StringComparison.Ordinal)))
             .OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => e.Value).Where(a => a.HasData).ToList();
         var records = new List<LogRecord>(due.Count);
-        var tensorValues = ReadTensors(due.Where(a => a.IsTensor).ToList());
+        // With several processes, windows of the training loop are summed over the ranks (means as Σvalue/Σweight), exact.
+        bool acrossRanks = prefix is null && AcrossRanks is { WorldSize: > 1 };
+        var tensorValues = ReadTensors(due.Where(a => a.IsTensor).ToList(), acrossRanks ? AcrossRanks : null);
         foreach (var acc in due)
         {
             var value = acc.IsTensor ? tensorValues[acc] : acc.HostValue();
@@ -110,13 +112,22 @@ public sealed class MetricLog : IDisposable, Training.IStateful
         }
     }
 
-    static Dictionary<Accumulator, double> ReadTensors(List<Accumulator> tensors)
+    static Dictionary<Accumulator, double> ReadTensors(List<Accumulator> tensors, Runtime.IDistributedContext? ranks)
     {
         var result = new Dictionary<Accumulator, double>();
         if (tensors.Count == 0) return result;
         using var scope = NewDisposeScope();
         // One stack and one device-to-host copy for every accumulator, rather than an .item() each.
-        var packed = stack(tensors.SelectMany(a => a.Parts()).ToArray()).cpu().data<double>().ToArray();
+        var stacked = stack(tensors.SelectMany(a => a.Parts()).ToArray());
+        if (ranks is not null)
+        {
+            // Sums and means add up across ranks (one collective); last/max/min stay this rank's.
+            var summed = tensor(tensors.SelectMany(a => a.Reduction is Reduction.Mean or Reduction.Sum ? new[] { true, true } : [false, false]).ToArray(), device: stacked.device);
+            var total = stacked.clone();
+            ranks.AllReduceSum([total]);
+            stacked = where(summed, total, stacked);
+        }
+        var packed = stacked.cpu().data<double>().ToArray();
         int i = 0;
         foreach (var acc in tensors)
         {
@@ -125,6 +136,12 @@ public sealed class MetricLog : IDisposable, Training.IStateful
         }
         return result;
     }
+
+    /// <summary>
+    /// Set by the Trainer for a multi-process fit: training windows (flushes without a prefix) are then summed over the
+    /// ranks, so every logged mean covers every rank's data. Every rank must log the same names.
+    /// </summary>
+    internal Runtime.IDistributedContext? AcrossRanks { get; set; }
 
     Accumulator Entry(string name, Reduction reduction, LogInterval when, Device? device)
     {

@@ -24,4 +24,13 @@ public interface IDistributedContext
     /// every token of every process, however unequal their batches (a mean of per-process means would not be).
     /// </summary>
     void AllReduceSum(IReadOnlyList<TorchSharp.torch.Tensor> tensors);
+
+    /// <summary>Replaces each tensor by its elementwise maximum over all processes (agreeing on flags: stop, save, interrupt).</summary>
+    void AllReduceMax(IReadOnlyList<TorchSharp.torch.Tensor> tensors);
+
+    /// <summary>Overwrites each tensor with <paramref name="root"/>'s (initial weights, so every rank starts equal).</summary>
+    void Broadcast(IReadOnlyList<TorchSharp.torch.Tensor> tensors, int root = 0);
+
+    /// <summary>Waits until every process arrives (around files one rank writes and the others read).</summary>
+    void Barrier();
 }

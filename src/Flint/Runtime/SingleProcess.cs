@@ -16,4 +16,13 @@ public sealed class SingleProcess : IDistributedContext
 
     /// <inheritdoc />
     public void AllReduceSum(IReadOnlyList<TorchSharp.torch.Tensor> tensors) { }
+
+    /// <inheritdoc />
+    public void AllReduceMax(IReadOnlyList<TorchSharp.torch.Tensor> tensors) { }
+
+    /// <inheritdoc />
+    public void Broadcast(IReadOnlyList<TorchSharp.torch.Tensor> tensors, int root = 0) { }
+
+    /// <inheritdoc />
+    public void Barrier() { }
 }

@@ -26,7 +26,8 @@ public sealed partial class Trainer
     /// <summary>What the loop saves and restores, gathered once per fit.</summary>
     /// <remarks><c>NonFinite</c> is a device flag set when a training loss was NaN or infinite (read at flushes and before
     /// saves); <c>Optimization</c> is the module's optimizer settings as text (they must not change across a resume).</remarks>
-    sealed record Session(nn.Module Module, OptimizerSetup Optimizer, object Train, IReadOnlyList<IStateful> Stateful, long Seed, Tensor NonFinite, string? Optimization);
+    sealed record Session(nn.Module Module, OptimizerSetup Optimizer, object Train, IReadOnlyList<IStateful> Stateful, long Seed, Tensor NonFinite, string? Optimization,
+        Runtime.IDistributedContext World);
 
     Session NewSession(nn.Module module, OptimizerSetup optimizer, object train, Tensor nonFinite, string? optimization)
     {
@@ -37,7 +38,7 @@ public sealed partial class Trainer
         if (train is IStateful data) stateful.Add(data);
         var duplicate = stateful.GroupBy(s => s.StateKey).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new InvalidOperationException($"Two stateful components share the key '{duplicate.Key}'; their checkpoint state would collide.");
-        return new Session(module, optimizer, train, stateful, Options.Runtime.Seed, nonFinite, optimization);
+        return new Session(module, optimizer, train, stateful, Options.Runtime.Seed, nonFinite, optimization, Options.Runtime.DistributedOrDefault);
     }
 
     /// <summary>
@@ -57,6 +58,7 @@ public sealed partial class Trainer
             ["trainer.limit_val_batches"] = S(o.LimitValidationBatches), ["trainer.validate_every_n_steps"] = S(o.ValidateEveryNSteps),
             ["trainer.validate_every_epoch"] = o.ValidateEveryEpoch.ToString(), ["trainer.overfit_batches"] = S<int>(o.OverfitBatches),
             ["trainer.seed"] = S<long>(o.Runtime.Seed), ["trainer.evaluation_seed"] = S<long>(o.EvaluationSeed),
+            ["trainer.processes"] = S<int>(o.Runtime.DistributedOrDefault.WorldSize), // each rank's data share and RNG depend on it
         };
         if (optimization is not null) settings["module.optimization"] = optimization;
         return settings;
@@ -67,6 +69,7 @@ public sealed partial class Trainer
         EnsureFinite(s, state);
         var store = new CheckpointStore(Checkpoints!.Directory);
         using var rng = torch.random.get_rng_state();
+        var rankRngs = RankRngs(s.World, rng); // a collective: every rank takes part, only the leader writes
         var trainerState = new TrainerCheckpoint
         {
             Step = state.Step, Epoch = state.Epoch, BatchInEpoch = state.BatchInEpoch, Tokens = state.TokensSeen, Samples = state.SamplesSeen,
@@ -74,15 +77,33 @@ public sealed partial class Trainer
             Components = s.Stateful.ToDictionary(c => c.StateKey, c => (JsonNode?)c.SaveState()),
             Exactness = ExactnessSettings(s.Optimization), Metric = metric, EpochFinished = state.EpochFinished, Completed = completed,
             StopReason = completed ? state.StopReason : null, ValidatedAt = state.ValidatedAt, ValidatedFully = state.ValidatedFully,
-            LastValidation = state.LastValidation.ToDictionary(),
+            LastValidation = state.LastValidation.ToDictionary(), CpuRngRanks = rankRngs,
         };
-        return store.Save(name, state.Step, folder =>
+        if (!s.World.IsLeader)
+        {
+            s.World.Barrier(); // wait until the leader's save is complete, so no rank races ahead of a checkpoint
+            return store.PathOf(name);
+        }
+        var saved = store.Save(name, state.Step, folder =>
         {
             WeightLoader.SaveFile(s.Module, Path.Combine(folder, ModelFile), new Dictionary<string, string> { ["step"] = state.Step.ToString(System.Globalization.CultureInfo.InvariantCulture), ["flint"] = FlintInfo.Version });
             using (var writer = new BinaryWriter(File.Create(Path.Combine(folder, OptimizerFile))))
                 ((TorchSharp.Modules.OptimizerHelper)s.Optimizer.Optimizer).save_state_dict(writer);
             File.WriteAllText(Path.Combine(folder, TrainerCheckpoint.FileName), JsonSerializer.Serialize(trainerState, CheckpointJson));
         }, Checkpoints.AfterFileWritten);
+        s.World.Barrier();
+        return saved;
+    }
+
+    /// <summary>Every rank's CPU generator state (gathered through one sum: each rank fills its own row), or null in one process.</summary>
+    static List<string>? RankRngs(Runtime.IDistributedContext world, Tensor rng)
+    {
+        if (world.WorldSize == 1) return null;
+        using var scope = NewDisposeScope();
+        var rows = zeros([world.WorldSize, rng.numel()], ScalarType.Int64);
+        rows[world.Rank].copy_(rng.to_type(ScalarType.Int64));
+        world.AllReduceSum([rows]);
+        return Enumerable.Range(0, world.WorldSize).Select(r => Convert.ToBase64String(rows[r].to_type(ScalarType.Byte).bytes)).ToList();
     }
 
     /// <summary>One sync before any save: a NaN loss since the last flush, or a non-finite weight, never replaces a good checkpoint.</summary>
@@ -158,7 +179,8 @@ public sealed partial class Trainer
             if (saved.Components.TryGetValue(component.StateKey, out var node) && node is not null) component.LoadState(node);
         using (var rng = torch.random.get_rng_state())
         {
-            Convert.FromBase64String(saved.CpuRng).CopyTo(rng.bytes);
+            var mine = saved.CpuRngRanks is { } ranks && s.World.Rank < ranks.Count ? ranks[s.World.Rank] : saved.CpuRng;
+            Convert.FromBase64String(mine).CopyTo(rng.bytes);
             torch.random.set_rng_state(rng);
         }
         if (torch.cuda.is_available()) torch.cuda.manual_seed_all(saved.Seed + saved.Step); // CUDA state cannot be read back
@@ -186,7 +208,9 @@ public sealed partial class Trainer
         var path = SaveCheckpoint(s, state, name, value);
         Events.CheckpointSaved.Fire(new CheckpointSaved(state.Step, path), ctx);
         var ranked = best.Where(b => b.Folder != store.PathOf(name)).Append((Folder: store.PathOf(name), Metric: value)).OrderBy(b => rank(b.Metric)).ToList();
-        foreach (var (folder, _) in ranked.Skip(Checkpoints.TopK)) Directory.Delete(folder, recursive: true);
+        if (s.World.IsLeader)
+            foreach (var (folder, _) in ranked.Skip(Checkpoints.TopK)) Directory.Delete(folder, recursive: true);
+        s.World.Barrier(); // every rank lists the same folders next time
     }
 
     /// <summary>While a fit runs, SIGINT/SIGTERM request a clean stop (save, then exit) instead of killing the process.</summary>

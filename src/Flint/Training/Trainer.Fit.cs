@@ -37,15 +37,20 @@ public sealed partial class Trainer
 
         // Setup in the order TorchSharp needs: runtime -> module on its device -> optimizer over the moved parameters.
         var runtime = FlintRuntime.Create(o.Runtime);
+        var world = runtime.Distributed;
+        if (world.WorldSize > 1) runtime.Seed(o.Runtime.Seed + world.Rank); // each rank its own dropout and masks; weights come from rank 0
         module.to(runtime.Device);
         module.train();
+        _log.AcrossRanks = world;
         var planned = PlannedSteps(o, train);
         using var optimizer = module.ConfigureOptimizers(new OptimizerPlan(planned, o.AccumulateGradBatches));
         using var nonFinite = zeros([], ScalarType.Bool, runtime.Device).DetachFromDisposeScope();
         var session = NewSession(module, optimizer, train, nonFinite, FormattableString.Invariant($"{module.Optimization}"));
         var state = new TrainerState();
         var restored = Restore(session, state, resume, allowChangedConfig); // weights, optimizer state, data position, RNG, loop state
-        if (Checkpoints is not null) new Checkpoints.CheckpointStore(Checkpoints.Directory).CleanUp(); // leftovers of a save that was killed
+        if (world.WorldSize > 1)
+            using (no_grad()) world.Broadcast([.. module.parameters(), .. module.buffers()]); // every rank starts from rank 0's weights
+        if (Checkpoints is not null && world.IsLeader) new Checkpoints.CheckpointStore(Checkpoints.Directory).CleanUp(); // leftovers of a save that was killed
         var control = new TrainerControl();
         var ctx = new LoopContext(state, control, _log, runtime.Device) { Optimizer = optimizer, Module = module };
         var clock = _time.GetTimestamp();
@@ -109,6 +114,8 @@ public sealed partial class Trainer
         public TrainerControl Control => Ctx.Control;
         /// <summary>A signal was honoured: a checkpoint was saved after the last step and the fit stops there.</summary>
         public bool Interrupted { get; set; }
+        /// <summary>This rank's samples and tokens in the last step (summed over the ranks between steps).</summary>
+        public (long Samples, long Tokens) StepSize { get; set; }
     }
 
     /// <summary>Optimizer steps over the rest of the current epoch, until its data runs out or a stopping rule fires.</summary>
@@ -151,10 +158,11 @@ public sealed partial class Trainer
                     // An epoch that ends mid-window steps on the micro-batches it has: Σsum/Σcount stays exact.
                     if (!batches.MoveNext()) { state.EpochFinished = true; break; }
                 }
+                var (localLoss, localCount) = (lossSum!, count!); // logged per rank; the log sums windows over the ranks at each flush
                 if (distributed.WorldSize > 1)
                 {
                     // Σ over ranks of the loss-gradient sums, the loss sums and the counts; then one division by the global count.
-                    (lossSum, count) = (lossSum!.to_type(ScalarType.Float64), count!.to_type(ScalarType.Float64));
+                    (lossSum, count) = (lossSum!.to_type(ScalarType.Float64).clone(), count!.to_type(ScalarType.Float64).clone());
                     distributed.AllReduceSum([.. optimizer.Parameters.Select(p => p.grad).OfType<Tensor>(), lossSum, count]);
                 }
                 if (sums) FlintRuntime.ScaleGradients(optimizer.Parameters, count!.reciprocal());
@@ -168,12 +176,12 @@ public sealed partial class Trainer
                 control.ClearStepRequests();
 
                 state.Step++;
-                state.SamplesSeen += samples;
-                state.TokensSeen += tokens;
+                l.StepSize = (samples, tokens);
+                if (distributed.WorldSize == 1) (state.SamplesSeen, state.TokensSeen) = (state.SamplesSeen + samples, state.TokensSeen + tokens);
                 if (!skipped) // a step a handler refused (e.g. NonFiniteGuard) neither counts in the loss nor trips the NaN check
                 {
-                    _log.LogRatio(MetricNames.TrainLoss, lossSum!, count!);
-                    _log.LogRatio(MetricNames.TrainLossEpoch, lossSum!, count!, LogInterval.Epoch);
+                    _log.LogRatio(MetricNames.TrainLoss, localLoss, localCount);
+                    _log.LogRatio(MetricNames.TrainLossEpoch, localLoss, localCount, LogInterval.Epoch);
                     l.Session.NonFinite.logical_or_(meanLoss.isfinite().logical_not());
                 }
                 Events.BatchEnded.Fire(new BatchEnded(state.Step, meanLoss, samples, tokens, skipped), l.Ctx);
@@ -186,6 +194,7 @@ public sealed partial class Trainer
     void AfterStep<TBatch>(Loop<TBatch> l)
     {
         var (o, state, control) = (l.O, l.State, l.Control);
+        if (l.Runtime.Distributed.WorldSize > 1) Agree(l);
         l.Interrupted = control.InterruptRequested && Checkpoints is not null; // read once: a signal arriving later waits for the next step
         if (state.Step % o.LogEveryNSteps == 0) Flush(l.Ctx, LogInterval.Step, l.Session.NonFinite);
         if (l.Validation is not null && (control.ValidationRequested || (o.ValidateEveryNSteps is { } every && state.Step % every == 0)))
@@ -199,6 +208,30 @@ public sealed partial class Trainer
             SaveAndAnnounce(l.Session, state, "last", l.Ctx);
         }
         state.StopReason = l.Interrupted ? $"interrupted at step {state.Step} (a checkpoint was saved; continue with --resume last)" : StopRule(o, state, control);
+    }
+
+    /// <summary>
+    /// Several processes decide together, between steps: the samples and tokens of the step are summed, and a request or a
+    /// time budget on any rank (a signal reaches the ranks at different moments) holds for all, so no rank stops alone and
+    /// leaves the others waiting in a collective. One small all-reduce per step.
+    /// </summary>
+    void Agree<TBatch>(Loop<TBatch> l)
+    {
+        var (o, state, control) = (l.O, l.State, l.Control);
+        bool timeUp = o.MaxTime is { } maxTime && state.Elapsed >= maxTime;
+        double[] mine = [l.StepSize.Samples, l.StepSize.Tokens, control.StopRequested ? 1 : 0, control.InterruptRequested ? 1 : 0,
+            control.CheckpointRequested ? 1 : 0, control.ValidationRequested ? 1 : 0, timeUp ? 1 : 0];
+        using var scope = NewDisposeScope();
+        var all = tensor(mine);
+        l.Runtime.Distributed.AllReduceSum([all]);
+        var sum = all.data<double>().ToArray();
+        state.SamplesSeen += (long)sum[0];
+        state.TokensSeen += (long)sum[1];
+        if (sum[2] > 0) control.RequestStop(control.StopReason ?? "a stop was requested on another process");
+        if (sum[3] > 0) control.RequestInterrupt();
+        if (sum[4] > 0) control.RequestCheckpoint();
+        if (sum[5] > 0) control.RequestValidation();
+        if (sum[6] > 0 && !timeUp) control.RequestStop($"max time ({o.MaxTime}) reached on another process");
     }
 
     /// <summary>The epoch's data ran out: its validation, its logs, then the next epoch (or the epoch budget's stop).</summary>

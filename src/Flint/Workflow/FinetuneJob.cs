@@ -24,16 +24,19 @@ public static class FinetuneJob
         var splits = ReadSplits(spec);
         manual_seed(spec.Seed);
         var source = PretrainedSource.Resolve(spec);
-        var run = RunFolder.Open(spec.Out, RunKind.Finetune, spec.Resume is not null, spec);
+        var run = Ranks.OpenRun(spec.Out, RunKind.Finetune, spec.Resume is not null, spec);
         log.WriteLine($"Run folder: {run.Path}");
-        return RunTracking.Track(run, () => Train(spec, run, source, splits, started, log));
+        return Ranks.Track(run, () => Train(spec, run, source, splits, started, log));
     }
 
     static (RunFolder Run, RunSummary Summary) Train(FinetuneSpec spec, RunFolder run, PretrainedSource source, Splits splits, DateTimeOffset started, TextWriter log)
     {
         log.WriteLine($"Body: {source.LoadReport}.");
-        splits.Labels.Save(run.File("labels.json"));
-        source.Tokenizer.Save(run.File("tokenizer"));
+        Ranks.LeaderThenAll(() =>
+        {
+            splits.Labels.Save(run.File("labels.json"));
+            source.Tokenizer.Save(run.File("tokenizer"));
+        });
         var classifier = BuildClassifier(spec, source, splits.Labels.Count);
         var (trainable, total) = classifier.ParameterCounts;
         log.WriteLine($"Fine-tuning ({spec.Finetune.Method.ToString().ToLowerInvariant()}, {classifier.Options.Pooling.ToString().ToLowerInvariant()} pooling): {trainable:N0} of {total:N0} parameters trainable; " +
@@ -44,7 +47,7 @@ public static class FinetuneJob
         var fit = trainer.Fit(classifier, train, validation, resume: spec.Resume, allowChangedConfig: spec.AllowConfigChange);
         if (trainer.ResumeMessage is { } message) log.WriteLine(message);
         var testMetrics = fit.Interrupted ? new Dictionary<string, double>() : trainer.Test(classifier, test);
-        WriteConfusion(run, splits.Labels, classifier.TestConfusion);
+        if (Ranks.World.IsLeader) WriteConfusion(run, splits.Labels, classifier.TestConfusion);
         return (run, Summarise(run, fit, testMetrics, classifier, source, started));
     }
 
@@ -75,7 +78,8 @@ public static class FinetuneJob
         if (maxLength < spec.Data.MaxLength) log.WriteLine($"Texts are cut to {maxLength} tokens, the body's context length.");
         var options = new ClassificationLoaderOptions(spec.Data.BatchSize, maxLength, Seed: spec.Seed, BucketByLength: true,
             PrependToken: source.Body.IsCausal ? null : specials.Cls, AppendToken: source.Body.IsCausal ? specials.Eos : specials.Sep);
-        return (new ClassificationLoader(splits.Train, source.Tokenizer, splits.Labels, options),
+        var world = Ranks.World; // training: each rank takes its share of every global batch; evaluation: every rank scores all of it
+        return (new ClassificationLoader(splits.Train, source.Tokenizer, splits.Labels, options with { Rank = world.Rank, WorldSize = world.WorldSize }),
             new ClassificationLoader(splits.Validation, source.Tokenizer, splits.Labels, options with { Shuffle = false }),
             new ClassificationLoader(splits.Test, source.Tokenizer, splits.Labels, options with { Shuffle = false }));
     }
@@ -108,7 +112,7 @@ public static class FinetuneJob
             Metrics = fit.LastValidation.Concat(testMetrics).ToDictionary(), TokenizerFingerprint = source.Tokenizer.Fingerprint, Parent = source.Parent,
             GitCommit = RunFolder.GitCommit(), Started = started, Finished = DateTimeOffset.UtcNow,
         };
-        summary.Write(run.Path);
+        if (Ranks.World.IsLeader) summary.Write(run.Path);
         return summary;
     }
 }

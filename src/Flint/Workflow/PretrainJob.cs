@@ -27,26 +27,29 @@ public static class PretrainJob
     {
         var started = DateTimeOffset.UtcNow;
         spec = Checked(KeepRecordedBudget(spec));
-        var run = RunFolder.Open(spec.Out, RunKind.Pretrain, spec.Resume is not null, spec);
+        var run = Ranks.OpenRun(spec.Out, RunKind.Pretrain, spec.Resume is not null, spec);
         log.WriteLine($"Run folder: {run.Path}");
-        return RunTracking.Track(run, () => Train(spec, run, started, log));
+        return Ranks.Track(run, () => Train(spec, run, started, log));
     }
 
     static (RunFolder Run, RunSummary Summary) Train(PretrainSpec spec, RunFolder run, DateTimeOffset started, TextWriter log)
     {
-        var dataset = PrepareCorpus(spec, run, log);
+        string dataset = "";
+        Ranks.LeaderThenAll(() => dataset = PrepareCorpus(spec, run, log));
+        if (!Ranks.World.IsLeader) dataset = DatasetFolder(spec.Data.Path!, run);
         using var trainShards = TokenShards.Open(dataset, "train");
         using var valShards = TokenShards.Open(dataset, "val");
         var tokenizer = trainShards.LoadTokenizer();
-        tokenizer.Save(run.File("tokenizer"));
+        Ranks.LeaderThenAll(() => tokenizer.Save(run.File("tokenizer")));
         var preset = ModelPresets.Get(spec.Model.Preset);
         int context = Context(spec, preset);
 
         manual_seed(spec.Seed);
         var (objective, model, flops) = BuildObjective(spec.Objective, preset, tokenizer, context, spec.Model.Dropout);
-        new ModelRecord(spec.Objective, Shaped(preset, context), tokenizer.VocabSize).Write(run.Path);
+        if (Ranks.World.IsLeader) new ModelRecord(spec.Objective, Shaped(preset, context), tokenizer.VocabSize).Write(run.Path);
         objective.Optimization = spec.Optimizer.ToDefaults(defaultLr: preset.Name == "char-small" ? 1e-3 : 6e-4);
-        var train = new LmLoader(trainShards, new LmLoaderOptions(spec.Data.BatchSize, context, Seed: spec.Seed));
+        var world = Ranks.World; // each rank reads its share of every global batch of batch_size × ranks windows
+        var train = new LmLoader(trainShards, new LmLoaderOptions(spec.Data.BatchSize, context, Seed: spec.Seed, Rank: world.Rank, WorldSize: world.WorldSize));
         var validation = ValidationLoader(valShards, spec.Data.BatchSize, context, spec.Trainer.ValEvery is not null, log);
         spec = ChooseBudget(spec, run, objective, train, log);
 
@@ -65,6 +68,9 @@ public static class PretrainJob
         var preset = ModelPresets.Get(spec.Model.Preset);
         if (spec.Objective == Objective.Clm && preset.Architecture == Architecture.Bert)
             throw new ConfigException("run", [$"model.preset: '{preset.Name}' is an encoder; clm needs a decoder preset."]);
+        var t = spec.Trainer;
+        if (Ranks.World.WorldSize > 1 && t.MaxSteps is null && t.MaxEpochs is null && t.MaxMinutes is null && spec.Resume is null)
+            throw new ConfigException("run", ["trainer.max_steps: required when running on several processes (each would time its own steps and pick a different budget). Pass --trainer.max-steps N."]);
         return spec;
     }
 
@@ -125,7 +131,7 @@ public static class PretrainJob
             Metrics = fit.LastValidation.ToDictionary(), TokenizerFingerprint = tokenizer.Fingerprint, GitCommit = RunFolder.GitCommit(),
             Started = started, Finished = DateTimeOffset.UtcNow,
         };
-        summary.Write(run.Path);
+        if (Ranks.World.IsLeader) summary.Write(run.Path);
         return summary;
     }
 

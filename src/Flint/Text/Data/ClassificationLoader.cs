@@ -47,7 +47,7 @@ public sealed class ClassificationLoader : Training.IEpochSource<ClassificationB
     public int Examples => _ids.Length;
 
     /// <summary>Batches per epoch (the last may be smaller).</summary>
-    public int Count => (Examples + _o.BatchSize - 1) / _o.BatchSize;
+    public int Count => (Examples + _o.BatchSize * _o.WorldSize - 1) / (_o.BatchSize * _o.WorldSize);
 
     /// <inheritdoc />
     public string StateKey => "data/classification";
@@ -127,18 +127,32 @@ public sealed class ClassificationLoader : Training.IEpochSource<ClassificationB
         if (_o.BucketByLength)
         {
             // Sort within windows of 50 batches, so batches hold similar lengths but epochs still differ.
-            int window = _o.BatchSize * 50;
+            int window = _o.BatchSize * _o.WorldSize * 50;
             for (int s = 0; s < indices.Length; s += window)
                 Array.Sort(indices, s, Math.Min(window, indices.Length - s), Comparer<int>.Create((a, b) => _ids[a].Length.CompareTo(_ids[b].Length)));
         }
-        var batches = indices.Chunk(_o.BatchSize).ToList();
+        // Global batches of BatchSize × WorldSize (what one process with that batch would see); each rank takes its share.
+        int global = _o.BatchSize * _o.WorldSize;
+        var batches = indices.Chunk(global).ToList();
         if (_o.BucketByLength && _o.Shuffle)
         {
             var shuffled = batches.ToArray();
             random.Shuffle(shuffled);
             batches = [.. shuffled];
         }
-        return batches;
+        if (_o.WorldSize == 1) return batches;
+        if (batches.Any(b => b.Length < _o.WorldSize))
+            throw new InvalidOperationException(
+                $"A batch of {batches.Min(b => b.Length)} examples cannot be shared by {_o.WorldSize} processes; use fewer processes or a data set whose size leaves at least one example per process in the last batch.");
+        return batches.Select(Share).ToList();
+    }
+
+    /// <summary>This rank's rows of a global batch: an even split (the first ranks take one more when it does not divide).</summary>
+    int[] Share(int[] batch)
+    {
+        int size = batch.Length / _o.WorldSize, extra = batch.Length % _o.WorldSize;
+        int start = _o.Rank * size + Math.Min(_o.Rank, extra);
+        return batch[start..(start + size + (_o.Rank < extra ? 1 : 0))];
     }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();

@@ -37,8 +37,9 @@ public record TrainerSpec
         LogEveryNSteps = LogEvery,
         ValidateEveryNSteps = ValEvery,
         LimitValidationBatches = LimitValBatches,
-        ProgressBar = Progress,
-        Runtime = new RuntimeOptions(DeviceSpec.Parse(run.Device), run.Threads, run.Seed),
+        ProgressBar = Progress && Runtime.Distributed.DistributedEnvironment.Current.IsLeader,
+        Runtime = new RuntimeOptions(DeviceSpec.Parse(run.Device), run.Threads, run.Seed,
+            Distributed: Runtime.Distributed.DistributedEnvironment.UnderMpi ? Runtime.Distributed.DistributedEnvironment.Current : null),
     };
 }
 

@@ -1,0 +1,37 @@
+using Flint.Runtime;
+using Flint.Runtime.Distributed;
+using Flint.Tracking;
+
+namespace Flint.Workflow;
+
+/// <summary>
+/// How a job behaves as one rank of an MPI run: rank 0 (the leader) creates the run folder, tokenizes the corpus, writes
+/// logs, checkpoints, the summary and the run store; the other ranks wait for it at a barrier and then read what it wrote.
+/// In a single process every call here is the plain single-process behaviour.
+/// </summary>
+internal static class Ranks
+{
+    /// <summary>This process's place in the job.</summary>
+    public static IDistributedContext World => DistributedEnvironment.Current;
+
+    /// <summary>The run folder: created by the leader; the others open it once it exists.</summary>
+    public static RunFolder OpenRun(string? @out, RunKind kind, bool resuming, object spec)
+    {
+        var world = World;
+        if (world.WorldSize == 1) return RunFolder.Open(@out, kind, resuming, spec);
+        if (@out is null) throw new Config.ConfigException("run", ["out: required when running on several processes (they must agree on one run folder). Pass --out DIR."]);
+        RunFolder? run = world.IsLeader ? RunFolder.Open(@out, kind, resuming, spec) : null;
+        world.Barrier();
+        return run ?? RunFolder.Existing(@out);
+    }
+
+    /// <summary>Runs <paramref name="work"/> on the leader only, then lets every rank continue together.</summary>
+    public static void LeaderThenAll(Action work)
+    {
+        if (World.IsLeader) work();
+        World.Barrier();
+    }
+
+    /// <summary><see cref="RunTracking.Track"/> on the leader (the run store is written once); the work itself on every rank.</summary>
+    public static T Track<T>(RunFolder run, Func<T> work) => World.IsLeader ? RunTracking.Track(run, work) : work();
+}
