@@ -1,6 +1,6 @@
 using Flint.Benchmarks;
 
-IBenchmark[] benchmarks = [new GemmBenchmark(), new OverheadBenchmark(), new TokenizeBenchmark(), new LoaderBenchmark(), new ThroughputBenchmark()];
+IBenchmark[] benchmarks = [new GemmBenchmark(), new OverheadBenchmark(), new TokenizeBenchmark(), new LoaderBenchmark(), new ThroughputBenchmark(), new DataParallelBenchmark()];
 
 var name = args.FirstOrDefault();
 var chosen = benchmarks.FirstOrDefault(b => b.Name == name);
