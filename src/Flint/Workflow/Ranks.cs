@@ -14,11 +14,12 @@ internal static class Ranks
     /// <summary>This process's place in the job.</summary>
     public static IDistributedContext World => DistributedEnvironment.Current;
 
-    /// <summary>The run folder: created by the leader; the others open it once it exists.</summary>
+    /// <summary>The run folder: created by the leader; the others open it once it exists. Every rank must have the same settings.</summary>
     public static RunFolder OpenRun(string? @out, RunKind kind, bool resuming, object spec)
     {
         var world = World;
         if (world.WorldSize == 1) return RunFolder.Open(@out, kind, resuming, spec);
+        CheckSameSettings(world, spec);
         if (@out is null) throw new Config.ConfigException("run", ["out: required when running on several processes (they must agree on one run folder). Pass --out DIR."]);
         RunFolder? run = world.IsLeader ? RunFolder.Open(@out, kind, resuming, spec) : null;
         world.Barrier();
@@ -34,4 +35,18 @@ internal static class Ranks
 
     /// <summary><see cref="RunTracking.Track"/> on the leader (the run store is written once); the work itself on every rank.</summary>
     public static T Track<T>(RunFolder run, Func<T> work) => World.IsLeader ? RunTracking.Track(run, work) : work();
+
+    /// <summary>Stops every rank with one message when the ranks were started with different settings (a hash of each rank's, compared by max and min).</summary>
+    static void CheckSameSettings(IDistributedContext world, object spec)
+    {
+        var text = string.Join("\n", Config.SpecBinder.ValuesOf(spec).Select(kv => $"{kv.Key}={kv.Value}"));
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text));
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var mine = TorchSharp.torch.tensor(new double[] { BitConverter.ToUInt32(hash, 0), BitConverter.ToUInt32(hash, 4) });
+        var (high, low) = (mine.clone(), mine.neg());
+        world.AllReduceMax([high]);
+        world.AllReduceMax([low]);
+        if (!high.eq(low.neg()).all().item<bool>())
+            throw new Config.ConfigException("run", [$"the {world.WorldSize} processes were started with different settings (rank {world.Rank}'s: {text.Replace('\n', ' ')}). Start every rank with the same command line and --config file."]);
+    }
 }

@@ -142,4 +142,15 @@ public sealed class MpiTests
         static string Sha(string run) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(Path.Combine(run, "checkpoints", "last", "model.safetensors"))));
         Assert.Equal(Sha(folder.File("straight")), Sha(folder.File("killed")));
     }
+
+    [Fact]
+    public void Launch_runs_this_same_flint_under_mpirun_with_the_flags_a_user_would_need()
+    {
+        var args = Flint.Cli.Commands.LaunchCommand.MpirunArguments(4, hostfile: null, allRanks: true, ["pretrain", "--data", "x.txt"]);
+        Assert.Equal(["--oversubscribe", "-np", "4", "-x", "FLINT_LOG_ALL_RANKS=1"], args.Where(a => a != "--allow-run-as-root").Take(5));
+        Assert.Equal(["pretrain", "--data", "x.txt"], args.TakeLast(3));
+        var spread = Flint.Cli.Commands.LaunchCommand.MpirunArguments(2, hostfile: "hosts", allRanks: false, ["finetune"]);
+        Assert.Contains("--hostfile", spread);
+        Assert.DoesNotContain("--oversubscribe", spread);
+    }
 }
