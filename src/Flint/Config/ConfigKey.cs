@@ -10,6 +10,15 @@ namespace Flint.Config;
 /// <param name="Alias">A short alias flag, e.g. <c>--data</c>.</param>
 public sealed record ConfigKey(string Name, string Type, string Default, string Description, IReadOnlyList<string>? Allowed = null, double? Min = null, string? Alias = null)
 {
+    /// <summary>The largest allowed number.</summary>
+    public double? Max { get; init; }
+    /// <summary>Numbers must be above this.</summary>
+    public double? Above { get; init; }
+    /// <summary>Numbers must be below this.</summary>
+    public double? Below { get; init; }
+    /// <summary>An empty value is refused (a setting with no "unset" meaning).</summary>
+    public bool Required { get; init; }
+
     /// <summary>The command-line spelling: <c>--trainer.max-steps</c>.</summary>
     public string Option => "--" + Name.Replace('_', '-');
 }

@@ -51,21 +51,32 @@ public sealed class RunConfig
     void Check(ConfigKey key, List<string> problems)
     {
         var value = _values[key.Name];
-        if (value.Length == 0) return;
+        if (value.Length == 0)
+        {
+            if (key.Required) problems.Add($"{key.Name}: a value is required{(key.Default.Length > 0 ? $" (the default is {key.Default})" : "")}.");
+            return;
+        }
         switch (key.Type)
         {
             case "int" when !long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i):
                 problems.Add($"{key.Name}: expected a whole number, got '{value}'.");
                 return;
-            case "float" when !double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _):
-                problems.Add($"{key.Name}: expected a number, got '{value}'.");
+            case "float" when !double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) || !double.IsFinite(f):
+                problems.Add($"{key.Name}: expected a finite number, got '{value}'.");
                 return;
             case "bool" when !bool.TryParse(value, out _):
                 problems.Add($"{key.Name}: expected true or false, got '{value}'.");
                 return;
         }
-        if (key.Min is { } min && key.Type is "int" or "float" && double.Parse(value, CultureInfo.InvariantCulture) < min)
-            problems.Add($"{key.Name}: must be at least {min.ToString(CultureInfo.InvariantCulture)}, got {value}.");
+        if (key.Type is "int" or "float")
+        {
+            double number = double.Parse(value, CultureInfo.InvariantCulture);
+            string Show(double d) => d.ToString(CultureInfo.InvariantCulture);
+            if (key.Min is { } min && number < min) problems.Add($"{key.Name}: must be at least {Show(min)}, got {value}.");
+            if (key.Max is { } max && number > max) problems.Add($"{key.Name}: must be at most {Show(max)}, got {value}.");
+            if (key.Above is { } above && number <= above) problems.Add($"{key.Name}: must be above {Show(above)}, got {value}.");
+            if (key.Below is { } below && number >= below) problems.Add($"{key.Name}: must be below {Show(below)}, got {value}.");
+        }
         if (key.Allowed is { } allowed && !allowed.Contains(value) && !allowed.Any(a => a.EndsWith(':') && value.StartsWith(a, StringComparison.Ordinal)))
             problems.Add($"{key.Name}: '{value}' is not one of {string.Join(", ", allowed)}.");
     }

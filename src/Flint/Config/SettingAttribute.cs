@@ -15,6 +15,15 @@ public sealed class SettingAttribute(string help) : Attribute
     /// <summary>The smallest allowed number (NaN: no minimum).</summary>
     public double Min { get; init; } = double.NaN;
 
+    /// <summary>The largest allowed number (NaN: no maximum).</summary>
+    public double Max { get; init; } = double.NaN;
+
+    /// <summary>Numbers must be above this (exclusive; NaN: no bound), e.g. a learning rate above 0.</summary>
+    public double Above { get; init; } = double.NaN;
+
+    /// <summary>Numbers must be below this (exclusive; NaN: no bound), e.g. a dropout below 1.</summary>
+    public double Below { get; init; } = double.NaN;
+
     /// <summary>The allowed values of a text setting (an entry ending in <c>:</c> allows that prefix); enums list their members.</summary>
     public string[]? Choices { get; init; }
 

@@ -52,7 +52,15 @@ public static class SettingsYaml
         {
             var parser = new Parser(new StringReader(File.ReadAllText(path)));
             parser.Consume<StreamStart>();
-            if (parser.TryConsume<StreamEnd>(out _) || parser.Accept<DocumentStart>(out _) && ReadDocument(parser, path, result)) return result;
+            if (parser.TryConsume<StreamEnd>(out _)) return result;
+            ReadDocument(parser, path, result);
+            parser.TryConsume<DocumentEnd>(out _);
+            if (parser.Accept<DocumentStart>(out var second))
+                throw new ConfigException("run", [$"{path}:{second.Start.Line}: a second YAML document ('---'); a settings file holds one."]);
+            var seen = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var (key, _, line) in result)
+                if (!seen.TryAdd(key, line))
+                    throw new ConfigException("run", [$"{path}:{line}: '{key}' is given twice (also on line {seen[key]}); keep one."]);
         }
         catch (YamlException e)
         {

@@ -26,8 +26,16 @@ public static class SpecBinder
     public static ConfigSchema SchemaOf(Type spec)
     {
         var defaults = Activator.CreateInstance(spec)!;
+        var nullability = new NullabilityInfoContext();
+        static double? Bound(double value) => double.IsNaN(value) ? null : value;
         return new ConfigSchema(Fields(spec).Select(f => new ConfigKey(f.Key, TypeName(f.Property.PropertyType), Format(ValueOf(defaults, f)),
-            f.Setting.Help, Choices(f), double.IsNaN(f.Setting.Min) ? null : f.Setting.Min, f.Setting.Alias)));
+            f.Setting.Help, Choices(f), Bound(f.Setting.Min), f.Setting.Alias)
+        {
+            // An int setting holds at most int.MaxValue; a long one is checked by parsing.
+            Max = Bound(f.Setting.Max) ?? (Core(f.Property.PropertyType) == typeof(int) ? int.MaxValue : null),
+            Above = Bound(f.Setting.Above), Below = Bound(f.Setting.Below),
+            Required = nullability.Create(f.Property).WriteState == NullabilityState.NotNull,
+        }));
     }
 
     /// <summary>Binds validated values into a new <typeparamref name="T"/>; a value not given keeps the record's default.</summary>

@@ -23,9 +23,13 @@ namespace Flint.Finetuning;
 /// <param name="LoraRank">LoRA rank.</param>
 /// <param name="LoraAlpha">LoRA α.</param>
 /// <param name="AdapterSize">Adapter bottleneck width.</param>
+/// <param name="WarmupFraction">Fraction of the steps spent warming the LR up.</param>
+/// <param name="MinLrRatio">Cosine decay floor as a fraction of the peak LR.</param>
+/// <param name="Beta2">Adam's β₂.</param>
 public sealed record ClassifierOptions(
     int Classes, Pooling Pooling = Pooling.Last, double Dropout = 0.1, double LmCoefficient = 0.0, FinetuneMethod Method = FinetuneMethod.Full,
-    double LearningRate = 1e-4, double WeightDecay = 0.01, double DiscriminativeFactor = 1.0, int LoraRank = 8, double LoraAlpha = 16, int AdapterSize = 64);
+    double LearningRate = 1e-4, double WeightDecay = 0.01, double DiscriminativeFactor = 1.0, int LoraRank = 8, double LoraAlpha = 16, int AdapterSize = 64,
+    double WarmupFraction = 0.1, double MinLrRatio = 0.0, double Beta2 = 0.999);
 
 /// <summary>
 /// A classification head on any pretrained body (<see cref="ITextEncoder"/>): pool, dropout, linear. Fine-tuning method,
@@ -128,7 +132,7 @@ public sealed class SequenceClassifier : FlintModule<ClassificationBatch>
     public long[,] TestConfusion => _testConfusion.LastComputed.Length == 0 ? new long[_testConfusion.NumClasses, _testConfusion.NumClasses] : _testConfusion.LastComputed;
 
     /// <summary>
-    /// AdamW with weight decay on matrices only, 10% warmup then cosine (one-cycle-like), and — when
+    /// AdamW with weight decay on matrices only, warmup (10% by default) then cosine (one-cycle-like), and — when
     /// <see cref="ClassifierOptions.DiscriminativeFactor"/> is above 1 — an LR that falls by that factor per layer group below the top.
     /// </summary>
     public override OptimizerSetup ConfigureOptimizers(OptimizerPlan plan)
@@ -140,9 +144,10 @@ public sealed class SequenceClassifier : FlintModule<ClassificationBatch>
             int index = groups.FindIndex(g => g.IsMatch(name));
             return index < 0 ? 1.0 : Math.Pow(1 / Options.DiscriminativeFactor, groups.Count - index);
         }
-        ILrSchedule schedule = plan.TotalSteps is { } total ? new WarmupCosineSchedule(Math.Max(1, total / 10), total, 0.0) : new ConstantSchedule();
+        ILrSchedule schedule = plan.TotalSteps is { } total
+            ? new WarmupCosineSchedule(Math.Max(1, (long)(total * Options.WarmupFraction)), total, Options.MinLrRatio) : new ConstantSchedule();
         return Optimizers.AdamW(ParameterGroups.WithWeightDecay(this, Options.WeightDecay, Scale, includeFrozen: Options.Method == FinetuneMethod.Gradual),
-            lr: Options.LearningRate, schedule: schedule);
+            lr: Options.LearningRate, beta2: Options.Beta2, schedule: schedule);
     }
 
     /// <summary>For <see cref="FinetuneMethod.Gradual"/>: makes the top <paramref name="groups"/> layer groups trainable (the head always is).</summary>

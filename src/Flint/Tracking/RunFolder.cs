@@ -35,7 +35,10 @@ public sealed class RunFolder
             throw new IOException($"{path} already holds a run. Continue it with --resume last, or choose another --out.");
         Directory.CreateDirectory(path);
         var run = new RunFolder(System.IO.Path.GetFullPath(path));
-        run.WriteConfig(kind, spec);
+        if (exists && run.Kind != kind)
+            throw new IOException($"{path} holds a {run.ConfigValue("kind")} run; 'flint {kind.Name()} --resume' cannot continue it. Choose another --out (did you mean --from?).");
+        // A resumed run keeps its record until the checkpoint accepted the settings (the job then rewrites it).
+        if (!exists) run.WriteConfig(kind, spec);
         return run;
     }
 

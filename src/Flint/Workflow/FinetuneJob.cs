@@ -47,7 +47,7 @@ public static class FinetuneJob
         var fit = trainer.Fit(classifier, train, validation, resume: spec.Resume, allowChangedConfig: spec.AllowConfigChange);
         if (trainer.ResumeMessage is { } message) log.WriteLine(message);
         var testMetrics = fit.Interrupted ? new Dictionary<string, double>() : trainer.Test(classifier, test);
-        if (Ranks.World.IsLeader) WriteConfusion(run, splits.Labels, classifier.TestConfusion);
+        if (Ranks.World.IsLeader && !fit.Interrupted) WriteConfusion(run, splits.Labels, classifier.TestConfusion); // only a test that ran has a matrix
         return (run, Summarise(run, fit, testMetrics, classifier, source, started));
     }
 
@@ -68,7 +68,7 @@ public static class FinetuneJob
         var pooling = f.Pooling ?? (source.Body.IsCausal ? Pooling.Last : Pooling.First);
         double lr = spec.Optimizer.Lr ?? (f.Method is FinetuneMethod.Full or FinetuneMethod.Gradual ? 1e-4 : 1e-3);
         return new SequenceClassifier(source.Body, new ClassifierOptions(classes, pooling, spec.Model.Dropout, f.LmCoef, f.Method, lr, spec.Optimizer.WeightDecay,
-            f.DiscriminativeFactor, f.LoraRank, 16, f.AdapterSize));
+            f.DiscriminativeFactor, f.LoraRank, 16, f.AdapterSize, spec.Optimizer.Warmup, spec.Optimizer.MinLrRatio, spec.Optimizer.Beta2));
     }
 
     static (ClassificationLoader Train, ClassificationLoader Validation, ClassificationLoader Test) Loaders(FinetuneSpec spec, PretrainedSource source, Splits splits, TextWriter log)
@@ -100,6 +100,9 @@ public static class FinetuneJob
             matrix = Enumerable.Range(0, labels.Count).Select(t => Enumerable.Range(0, labels.Count).Select(p => confusion[t, p]).ToArray()).ToArray(),
         }));
 
+    /// <summary>A measured value, or null (written as null, never as "NaN") when it was not measured.</summary>
+    static double? Measured(IReadOnlyDictionary<string, double> metrics, string name) => metrics.TryGetValue(name, out var v) ? v : null;
+
     static RunSummary Summarise(RunFolder run, FitResult fit, IReadOnlyDictionary<string, double> testMetrics, SequenceClassifier classifier, PretrainedSource source, DateTimeOffset started)
     {
         var (trainable, total) = classifier.ParameterCounts;
@@ -107,8 +110,8 @@ public static class FinetuneJob
         {
             Name = run.Name, Kind = RunKind.Finetune.Name(), Status = TrainingSetup.Status(fit), Params = total, TrainableParams = trainable, Tokens = fit.Tokens,
             WallSeconds = fit.Elapsed.TotalSeconds, TokensPerSecond = fit.Elapsed.TotalSeconds > 0 ? fit.Tokens / fit.Elapsed.TotalSeconds : 0, FinalStep = fit.Steps,
-            ValLoss = fit.LastValidation.GetValueOrDefault(MetricNames.ValLoss, double.NaN), ValAccuracy = fit.LastValidation.GetValueOrDefault(MetricNames.ValAccuracy, double.NaN),
-            TestAccuracy = testMetrics.GetValueOrDefault(MetricNames.TestAccuracy, double.NaN), StopReason = fit.StopReason,
+            ValLoss = Measured(fit.LastValidation, MetricNames.ValLoss), ValAccuracy = Measured(fit.LastValidation, MetricNames.ValAccuracy),
+            TestAccuracy = Measured(testMetrics, MetricNames.TestAccuracy), StopReason = fit.StopReason,
             Metrics = fit.LastValidation.Concat(testMetrics).ToDictionary(), TokenizerFingerprint = source.Tokenizer.Fingerprint, Parent = source.Parent,
             GitCommit = RunFolder.GitCommit(), Started = started, Finished = DateTimeOffset.UtcNow,
         };

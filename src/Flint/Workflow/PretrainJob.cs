@@ -86,8 +86,19 @@ public static class PretrainJob
     internal static string PrepareCorpus(PretrainSpec spec, RunFolder run, TextWriter log)
     {
         var dataset = DatasetFolder(spec.Data.Path!, run);
-        if (dataset == spec.Data.Path || File.Exists(Path.Combine(dataset, TokenDatasetMeta.FileName))) return dataset;
+        if (dataset == spec.Data.Path) return dataset;
         var inputs = Inputs(spec.Data.Path!);
+        if (File.Exists(Path.Combine(dataset, TokenDatasetMeta.FileName)))
+        {
+            // Reused on resume only if it is what these settings would make; else remade, unless a checkpoint was trained on it.
+            var meta = TokenDatasetMeta.Read(dataset);
+            var sources = CorpusReader.ExpandInputs(inputs).Select(Path.GetFullPath).Order(StringComparer.Ordinal);
+            bool same = meta.Sources.Select(Path.GetFullPath).Order(StringComparer.Ordinal).SequenceEqual(sources) && meta.ValidationFraction == spec.Data.ValFraction && meta.Seed == spec.Seed;
+            if (same) return dataset;
+            if (Directory.Exists(Path.Combine(run.Checkpoints, "last")))
+                throw new ConfigException("run", [$"data.path: {run.Path} was trained on {string.Join(", ", meta.Sources)} (validation fraction {meta.ValidationFraction.ToString(CultureInfo.InvariantCulture)}, seed {meta.Seed}); resuming on other data would not continue that run. Pass the same --data, or choose another --out."]);
+            log.WriteLine($"The corpus changed since {dataset} was tokenized and no step was trained on it: tokenizing again.");
+        }
         var tokenizer = ChooseTokenizer(spec, ModelPresets.Get(spec.Model.Preset), inputs, log);
         var result = TokenizeJob.Run(CorpusReader.ExpandInputs(inputs), tokenizer, dataset,
             new TokenizeOptions(spec.Data.ValFraction, spec.Seed, Overwrite: true), new CorpusOptions(spec.Data.TextField));

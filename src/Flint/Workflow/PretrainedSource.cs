@@ -28,9 +28,18 @@ public sealed record PretrainedSource(ITextEncoder Body, ITokenizer Tokenizer, s
         // A run folder, or a checkpoint inside one (…/checkpoints/last).
         var runPath = File.Exists(Path.Combine(from, RunFolder.ConfigFile)) ? from
             : File.Exists(Path.Combine(from, "..", "..", RunFolder.ConfigFile)) ? Path.GetFullPath(Path.Combine(from, "..", "..")) : null;
-        if (runPath is not null) return FromRun(spec, RunFolder.Existing(runPath), runPath == from ? null : from, loadWeights);
+        if (runPath is not null) return FromRun(spec, PretrainingRun(runPath, "--from"), runPath == from ? null : from, loadWeights);
         if (File.Exists(Path.Combine(from, "model.safetensors"))) return FromHuggingFace(from, spec.Model.Dropout, loadWeights);
         throw new InvalidDataException($"--from {from} is not a run folder (no config.yaml), a checkpoint folder, or a HuggingFace folder (no model.safetensors).");
+    }
+
+    /// <summary>The run at <paramref name="path"/>, which must be a pretraining run (a body with an LM objective).</summary>
+    static RunFolder PretrainingRun(string path, string flag)
+    {
+        var run = RunFolder.Existing(path);
+        if (run.Kind == RunKind.Pretrain) return run;
+        var what = run.Kind == RunKind.Finetune ? $"a fine-tuning run (its body came from {run.Spec<FinetuneSpec>().From}; pass that run instead)" : $"a '{run.ConfigValue("kind")}' run";
+        throw new InvalidDataException($"{flag} {path}: {what}. {flag} takes a pretraining run made by flint pretrain.");
     }
 
     /// <summary>Random weights: the architecture and tokenizer of <c>architecture_of</c>'s run, or <c>model.preset</c> with <c>tokenizer</c>.</summary>
@@ -39,7 +48,7 @@ public sealed record PretrainedSource(ITextEncoder Body, ITokenizer Tokenizer, s
         var dropout = spec.Model.Dropout;
         if (spec.ArchitectureOf is { } architectureOf)
         {
-            var template = RunFolder.Existing(architectureOf);
+            var template = PretrainingRun(architectureOf, "--architecture-of");
             var t = Tokenizers.Load(template.File("tokenizer"));
             Check(t, spec.Tokenizer);
             var built = PretrainJob.ModelOf(template, t.VocabSize);

@@ -25,6 +25,15 @@ internal static class TrainingSetup
     public static Trainer Trainer(RunSpec spec, CheckpointSpec checkpoint, RunFolder run, TrainerOptions options, string? monitor, MonitorMode mode,
         IReadOnlyDictionary<string, string> exactness, IEnumerable<Callback>? extra = null)
     {
+        var trainer = Build(spec, checkpoint, run, options, monitor, mode, exactness, extra);
+        // The settings become the run's record once the checkpoint accepted them (a refused resume leaves config.yaml as it was).
+        if (Ranks.World.IsLeader && run.Kind is { } kind) trainer.Events.FitStarted.Subscribe((_, _) => run.WriteConfig(kind, spec), name: "record settings");
+        return trainer;
+    }
+
+    static Trainer Build(RunSpec spec, CheckpointSpec checkpoint, RunFolder run, TrainerOptions options, string? monitor, MonitorMode mode,
+        IReadOnlyDictionary<string, string> exactness, IEnumerable<Callback>? extra)
+    {
         var compared = SpecBinder.ValuesOf(spec).Where(kv => !MayChangeOnResume.Contains(kv.Key)).Select(kv => KeyValuePair.Create($"config.{kv.Key}", kv.Value))
             .Concat(exactness).ToDictionary();
         var callbacks = new List<Callback> { new LearningRateMonitor(every: options.LogEveryNSteps), new ThroughputMonitor(every: options.LogEveryNSteps), new GradientNormMonitor(), new Training.Callbacks.Timer() };

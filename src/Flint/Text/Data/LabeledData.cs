@@ -97,7 +97,7 @@ public static class LabeledData
         if (textAt < 0 || labelAt < 0)
             throw new InvalidDataException(
                 $"{path}: the header has no '{(textAt < 0 ? options.TextColumn : options.LabelColumn)}' column. Columns: {string.Join(", ", header)}. " +
-                "Name the columns with --text-column/--label-column.");
+                "Name the columns with --data.text-column/--data.label-column.");
         int line = 1;
         while (ReadRecord(reader, delimiter, out var lines) is { } fields)
         {

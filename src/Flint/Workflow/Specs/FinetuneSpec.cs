@@ -20,8 +20,8 @@ public sealed record FinetuneSpec : RunSpec
     [Section] public FinetuneDataSpec Data { get; init; } = new();
     /// <summary><c>trainer.*</c>.</summary>
     [Section] public TrainerSpec Trainer { get; init; } = new();
-    /// <summary><c>optimizer.*</c>.</summary>
-    [Section] public OptimizerSpec Optimizer { get; init; } = new();
+    /// <summary><c>optimizer.*</c>: fine-tuning's own defaults (ULMFiT-like: 10% warmup, cosine to zero, Adam's usual β₂).</summary>
+    [Section] public OptimizerSpec Optimizer { get; init; } = new() { Warmup = 0.1, MinLrRatio = 0.0, Beta2 = 0.999 };
     /// <summary><c>checkpoint.*</c>.</summary>
     [Section] public CheckpointSpec Checkpoint { get; init; } = new();
 }
@@ -32,7 +32,7 @@ public sealed record FinetuneModelSpec
     /// <summary>With <c>--from scratch</c> and no run to copy: the model size.</summary>
     [Setting("With --from scratch and no --architecture-of: the model size.")] public string Preset { get; init; } = "small";
     /// <summary>Dropout during fine-tuning.</summary>
-    [Setting("Dropout during fine-tuning.", Min = 0)] public double Dropout { get; init; } = 0.1;
+    [Setting("Dropout during fine-tuning.", Min = 0, Below = 1)] public double Dropout { get; init; } = 0.1;
 }
 
 /// <summary><c>finetune.*</c>: how the body is adapted.</summary>
@@ -62,9 +62,9 @@ public sealed record FinetuneDataSpec
     /// <summary>Label column.</summary>
     [Setting("Label column/field.")] public string LabelColumn { get; init; } = "label";
     /// <summary>Validation share.</summary>
-    [Setting("Fraction for validation (stratified).", Min = 0)] public double ValFraction { get; init; } = 0.1;
+    [Setting("Fraction for validation (stratified).", Min = 0, Below = 1)] public double ValFraction { get; init; } = 0.1;
     /// <summary>Test share.</summary>
-    [Setting("Fraction for test (stratified).", Min = 0)] public double TestFraction { get; init; } = 0.1;
+    [Setting("Fraction for test (stratified).", Min = 0, Below = 1)] public double TestFraction { get; init; } = 0.1;
     /// <summary>Examples per batch.</summary>
     [Setting("Examples per batch.", Min = 1)] public int BatchSize { get; init; } = 32;
     /// <summary>Tokens per example.</summary>

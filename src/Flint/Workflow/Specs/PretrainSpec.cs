@@ -28,7 +28,7 @@ public sealed record PretrainModelSpec
     /// <summary>The model size.</summary>
     [Setting("Model size: nano, char-small, small, tutorial-50m, gpt2-124m (decoders; encoders for mlm/electra use the same size).")] public string Preset { get; init; } = "small";
     /// <summary>Dropout.</summary>
-    [Setting("Dropout.", Min = 0)] public double Dropout { get; init; }
+    [Setting("Dropout.", Min = 0, Below = 1)] public double Dropout { get; init; }
 }
 
 /// <summary><c>data.*</c> of pretraining.</summary>
@@ -41,7 +41,7 @@ public sealed record PretrainDataSpec
     /// <summary>Tokens per sequence (null: the preset's).</summary>
     [Setting("Tokens per sequence (default: the preset's context).", Min = 2)] public int? Context { get; init; }
     /// <summary>Validation share.</summary>
-    [Setting("Share held out for validation: whole documents when there are many, else the end of each document.", Min = 0)] public double ValFraction { get; init; } = 0.05;
+    [Setting("Share held out for validation: whole documents when there are many, else the end of each document.", Min = 0, Below = 1)] public double ValFraction { get; init; } = 0.05;
     /// <summary>JSONL text field.</summary>
     [Setting("JSONL field holding the text.")] public string TextField { get; init; } = "text";
 }
