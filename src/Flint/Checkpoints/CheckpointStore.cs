@@ -128,6 +128,13 @@ public sealed class CheckpointStore(string directory)
         return null;
     }
 
+    /// <summary>Deletes the checkpoint named <paramref name="name"/> (an evicted top-k one); <c>last</c>, which resuming needs, is refused.</summary>
+    public void Delete(string name)
+    {
+        if (name == "last") throw new InvalidOperationException($"Refusing to delete {PathOf(name)}: resuming starts from it.");
+        if (System.IO.Directory.Exists(PathOf(name))) System.IO.Directory.Delete(PathOf(name), recursive: true);
+    }
+
     /// <summary>Deletes leftovers of interrupted saves (<c>.tmp-*</c>) and moved-aside folders once a newer valid checkpoint exists.</summary>
     public void CleanUp()
     {
