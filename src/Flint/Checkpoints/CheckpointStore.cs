@@ -18,6 +18,9 @@ public sealed class CheckpointStore(string directory)
     /// <summary>The folder of the checkpoint named <paramref name="name"/>.</summary>
     public string PathOf(string name) => Path.Combine(Directory, name);
 
+    /// <summary>False for a process that only reads the folder (a rank other than the leader of a multi-process run): deletes and clean-ups do nothing.</summary>
+    public bool Writes { get; init; } = true;
+
     /// <summary>Writes a checkpoint named <paramref name="name"/>: <paramref name="write"/> fills the given temporary folder.</summary>
     public string Save(string name, long step, Action<string> write, Action<string>? afterFileWritten = null)
     {
@@ -128,9 +131,18 @@ public sealed class CheckpointStore(string directory)
         return null;
     }
 
+    /// <summary>Deletes the checkpoint named <paramref name="name"/> (an evicted top-k one); <c>last</c>, which resuming needs, is refused.</summary>
+    public void Delete(string name)
+    {
+        if (!Writes) return;
+        if (name == "last") throw new InvalidOperationException($"Refusing to delete {PathOf(name)}: resuming starts from it.");
+        if (System.IO.Directory.Exists(PathOf(name))) System.IO.Directory.Delete(PathOf(name), recursive: true);
+    }
+
     /// <summary>Deletes leftovers of interrupted saves (<c>.tmp-*</c>) and moved-aside folders once a newer valid checkpoint exists.</summary>
     public void CleanUp()
     {
+        if (!Writes) return;
         if (!System.IO.Directory.Exists(Directory)) return;
         foreach (var folder in System.IO.Directory.GetDirectories(Directory, ".tmp-*")) TryDelete(folder);
         if (Problem(PathOf("last")) is null)

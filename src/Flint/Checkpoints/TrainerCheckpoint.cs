@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
@@ -49,4 +50,17 @@ public sealed record TrainerCheckpoint
 
     /// <summary>The file name.</summary>
     public const string FileName = "trainer.json";
+
+    /// <summary>How the file is written and read: indented, with NaN and infinities as named literals (a logged NaN is state too).</summary>
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>Reads <c>trainer.json</c> from the checkpoint folder <paramref name="folder"/>.</summary>
+    public static TrainerCheckpoint Read(string folder)
+    {
+        var path = Path.Combine(folder, FileName);
+        return JsonSerializer.Deserialize<TrainerCheckpoint>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path} is empty.");
+    }
 }

@@ -1,3 +1,4 @@
+using Flint.Checkpoints;
 using Flint.Logging;
 using Flint.Optim;
 using TorchSharp;
@@ -27,6 +28,11 @@ public sealed class LoopContext
     public OptimizerSetup? Optimizer { get; internal set; }
     /// <summary>The module being trained or evaluated.</summary>
     public torch.nn.Module? Module { get; internal set; }
+    /// <summary>
+    /// The checkpoints folder of the running fit (null when checkpoints are off, in fast-dev-run and outside a fit): read it
+    /// to see what was saved; ask for saves through <see cref="TrainerControl.RequestCheckpoint(string, double?)"/>.
+    /// </summary>
+    public CheckpointStore? Checkpoints { get; internal set; }
 
     internal LogPosition Position => new(State.Step, State.Epoch, State.TokensSeen, State.SamplesSeen, State.Elapsed.TotalSeconds);
 }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Flint.Checkpoints;
@@ -12,10 +11,6 @@ namespace Flint.Training;
 public sealed partial class Trainer
 {
     const string ModelFile = "model.safetensors", OptimizerFile = "optimizer.bin";
-    static readonly JsonSerializerOptions CheckpointJson = new()
-    {
-        WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
 
     /// <summary>Checkpoint settings (null: no checkpoints).</summary>
     public CheckpointOptions? Checkpoints { get; }
@@ -89,7 +84,7 @@ public sealed partial class Trainer
             WeightLoader.SaveFile(s.Module, Path.Combine(folder, ModelFile), new Dictionary<string, string> { ["step"] = state.Step.ToString(System.Globalization.CultureInfo.InvariantCulture), ["flint"] = FlintInfo.Version });
             using (var writer = new BinaryWriter(File.Create(Path.Combine(folder, OptimizerFile))))
                 ((TorchSharp.Modules.OptimizerHelper)s.Optimizer.Optimizer).save_state_dict(writer);
-            File.WriteAllText(Path.Combine(folder, TrainerCheckpoint.FileName), JsonSerializer.Serialize(trainerState, CheckpointJson));
+            File.WriteAllText(Path.Combine(folder, TrainerCheckpoint.FileName), JsonSerializer.Serialize(trainerState, TrainerCheckpoint.Json));
         }, Checkpoints.AfterFileWritten);
         s.World.Barrier();
         return saved;
@@ -153,8 +148,7 @@ public sealed partial class Trainer
             ResumeMessage = $"Resuming from {folder}.";
         }
 
-        var saved = JsonSerializer.Deserialize<TrainerCheckpoint>(File.ReadAllText(Path.Combine(folder, TrainerCheckpoint.FileName)), CheckpointJson)
-            ?? throw new InvalidDataException($"{Path.Combine(folder, TrainerCheckpoint.FileName)} is empty.");
+        var saved = TrainerCheckpoint.Read(folder);
         var current = ExactnessSettings(s.Optimization);
         var differences = saved.Exactness.Keys.Union(current.Keys).Order(StringComparer.Ordinal)
             .Where(k => saved.Exactness.GetValueOrDefault(k) != current.GetValueOrDefault(k))
@@ -190,48 +184,23 @@ public sealed partial class Trainer
         return saved;
     }
 
-    void SaveIfBest(Session s, TrainerState state, IReadOnlyDictionary<string, double> metrics, LoopContext ctx)
+    /// <summary>
+    /// Serves the checkpoints handlers asked for since the last save point: named ones (a callback's top-k) first, then
+    /// <c>last</c>, so <c>last</c> is the newest. With <paramref name="completed"/> (the fit's end) <c>last</c> is written
+    /// whether asked for or not, marked completed: that save, like the one after an interrupt, is the resume guarantee, not
+    /// a policy a callback could turn off.
+    /// </summary>
+    void SaveRequested<TBatch>(Loop<TBatch> l, bool completed = false)
     {
-        if (Checkpoints?.Monitor is not { } monitor) return;
-        if (!metrics.TryGetValue(monitor, out var value))
-            throw new InvalidOperationException($"Checkpoints monitor '{monitor}', which validation did not log. Logged: {string.Join(", ", metrics.Keys)}.");
-        if (!double.IsFinite(value)) return; // NaN is never better than anything
-        var store = new CheckpointStore(Checkpoints.Directory);
-        // Only the recorded metric is needed here; hashing every kept checkpoint on each validation would reread whole model files.
-        var best = store.All().Select(c => c.Folder)
-            .Where(f => Path.GetFileName(f).StartsWith("best-", StringComparison.Ordinal) && File.Exists(Path.Combine(f, CheckpointManifest.FileName)))
-            .Select(f => (Folder: f, Metric: JsonSerializer.Deserialize<TrainerCheckpoint>(File.ReadAllText(Path.Combine(f, TrainerCheckpoint.FileName)), CheckpointJson)!.Metric ?? double.NaN))
-            .ToList();
-        double rank(double m) => Checkpoints.Mode.Rank(m); // a non-finite record ranks last
-        if (best.Count >= Checkpoints.TopK && !best.Any(b => rank(value) < rank(b.Metric))) return;
-        var name = $"best-step-{state.Step:D8}";
-        var path = SaveCheckpoint(s, state, name, value);
-        Events.CheckpointSaved.Fire(new CheckpointSaved(state.Step, path), ctx);
-        var ranked = best.Where(b => b.Folder != store.PathOf(name)).Append((Folder: store.PathOf(name), Metric: value)).OrderBy(b => rank(b.Metric)).ToList();
-        if (s.World.IsLeader)
-            foreach (var (folder, _) in ranked.Skip(Checkpoints.TopK)) Directory.Delete(folder, recursive: true);
-        s.World.Barrier(); // every rank lists the same folders next time
+        var requests = l.Control.TakeCheckpointRequests();
+        if (Checkpoints is null) return; // no folder (or fast-dev-run): nothing is written
+        foreach (var request in requests.Where(r => r.Name != CheckpointRequest.Last)) SaveAndAnnounce(l, request.Name, request.Metric);
+        if (completed || requests.Any(r => r.Name == CheckpointRequest.Last)) SaveAndAnnounce(l, CheckpointRequest.Last, completed: completed);
     }
 
-    /// <summary>While a fit runs, SIGINT/SIGTERM request a clean stop (save, then exit) instead of killing the process.</summary>
-    IDisposable? CatchSignals(TrainerControl control)
+    void SaveAndAnnounce<TBatch>(Loop<TBatch> l, string name, double? metric = null, bool completed = false)
     {
-        if (Checkpoints is not { SaveOnInterrupt: true }) return null;
-        var registrations = new List<PosixSignalRegistration>();
-        foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
-            registrations.Add(PosixSignalRegistration.Create(signal, context =>
-            {
-                context.Cancel = true;
-                control.RequestInterrupt();
-            }));
-        return new Disposables(registrations);
-    }
-
-    sealed class Disposables(IEnumerable<IDisposable> items) : IDisposable
-    {
-        public void Dispose()
-        {
-            foreach (var item in items) item.Dispose();
-        }
+        var path = SaveCheckpoint(l.Session, l.State, name, metric, completed);
+        Events.CheckpointSaved.Fire(new CheckpointSaved(l.State.Step, path), l.Ctx);
     }
 }

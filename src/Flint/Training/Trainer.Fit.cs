@@ -50,14 +50,15 @@ public sealed partial class Trainer
         var restored = Restore(session, state, resume, allowChangedConfig); // weights, optimizer state, data position, RNG, loop state
         if (world.WorldSize > 1)
             using (no_grad()) world.Broadcast([.. module.parameters(), .. module.buffers()]); // every rank starts from rank 0's weights
-        if (Checkpoints is not null && world.IsLeader) new Checkpoints.CheckpointStore(Checkpoints.Directory).CleanUp(); // leftovers of a save that was killed
+        // Only the leader writes or deletes checkpoints; the other ranks read the same folders.
+        var store = Checkpoints is null ? null : new Checkpoints.CheckpointStore(Checkpoints.Directory) { Writes = world.IsLeader };
+        store?.CleanUp(); // leftovers of a save that was killed
         var control = new TrainerControl();
-        var ctx = new LoopContext(state, control, _log, runtime.Device) { Optimizer = optimizer, Module = module };
+        var ctx = new LoopContext(state, control, _log, runtime.Device) { Optimizer = optimizer, Module = module, Checkpoints = store };
         var clock = _time.GetTimestamp();
         state.StartClock(() => _time.GetElapsedTime(clock));
         _history.Clear();
         _finalState = null;
-        using var signals = CatchSignals(control);
         long trainable = module.parameters().Where(p => p.requires_grad).Sum(p => p.numel());
         var loop = new Loop<TBatch>(module, train, validation, o, runtime, optimizer, session, ctx);
 
@@ -196,17 +197,14 @@ public sealed partial class Trainer
         var (o, state, control) = (l.O, l.State, l.Control);
         if (l.Runtime.Distributed.WorldSize > 1) Agree(l);
         l.Interrupted = control.InterruptRequested && Checkpoints is not null; // read once: a signal arriving later waits for the next step
+        if (l.Interrupted) control.RequestCheckpoint(); // the resume guarantee: an interrupt saves 'last', whatever the callbacks ask
         if (state.Step % o.LogEveryNSteps == 0) Flush(l.Ctx, LogInterval.Step, l.Session.NonFinite);
         if (l.Validation is not null && (control.ValidationRequested || (o.ValidateEveryNSteps is { } every && state.Step % every == 0)))
         {
             control.ClearValidationRequest();
             ValidateNow(l, o.LimitValidationBatches);
         }
-        if (Checkpoints is { } c && (control.CheckpointRequested || l.Interrupted || (c.EveryNSteps is { } n && state.Step % n == 0)))
-        {
-            control.ClearCheckpointRequest();
-            SaveAndAnnounce(l.Session, state, "last", l.Ctx);
-        }
+        SaveRequested(l);
         state.StopReason = l.Interrupted ? $"interrupted at step {state.Step} (a checkpoint was saved; continue with --resume last)" : StopRule(o, state, control);
     }
 
@@ -259,7 +257,7 @@ public sealed partial class Trainer
             ValidateNow(l, limit: o.FastDevRun ? o.LimitValidationBatches : null); // fast-dev-run: one batch of each, nothing more
         Flush(l.Ctx, LogInterval.Epoch, l.Session.NonFinite);
         if (state.BatchInEpoch > 0) Events.EpochEnded.Fire(new EpochEnded(state.Epoch, state.BatchInEpoch), l.Ctx); // stopped mid-epoch
-        if (Checkpoints is not null) SaveAndAnnounce(l.Session, state, "last", l.Ctx, completed: true); // where the next command looks
+        SaveRequested(l, completed: true); // 'last', where the next command looks
     }
 
     void ValidateNow<TBatch>(Loop<TBatch> l, long? limit)
@@ -268,13 +266,7 @@ public sealed partial class Trainer
         state.LastValidation = Evaluate(l.Module, l.Validation!, "val", limit, sanity: false, l.Ctx);
         state.ValidatedAt = state.Step;
         state.ValidatedFully = limit is null || (l.Validation is IReadOnlyCollection<TBatch> all && all.Count <= limit);
-        SaveIfBest(l.Session, state, state.LastValidation, l.Ctx);
-    }
-
-    void SaveAndAnnounce(Session session, TrainerState state, string name, LoopContext ctx, bool completed = false)
-    {
-        var path = SaveCheckpoint(session, state, name, completed: completed);
-        Events.CheckpointSaved.Fire(new CheckpointSaved(state.Step, path), ctx);
+        SaveRequested(l); // after every ValidationEnded handler: a best checkpoint holds their updated state (early stopping, plateau)
     }
 
     /// <summary>The batches of one epoch from <paramref name="from"/> on, at most <paramref name="limit"/> of the epoch in all.</summary>

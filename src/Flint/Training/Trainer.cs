@@ -23,7 +23,8 @@ public sealed partial class Trainer : IDisposable
     /// <param name="callbacks">Features to attach (early stopping, monitors, checkpoints, …).</param>
     /// <param name="sinks">Where logged values go (CSV, JSONL, TensorBoard, …). Ignored in fast-dev-run mode.</param>
     /// <param name="time">Clock for wall-time budgets and records; tests inject a fake one.</param>
-    /// <param name="checkpoints">Where and when to write checkpoints (null: none). Required to resume from <c>last</c>.</param>
+    /// <param name="checkpoints">Where checkpoints go (null: none; required to resume from <c>last</c>), and a shorthand for the
+    /// <see cref="ModelCheckpoint"/> attached when <paramref name="callbacks"/> holds none.</param>
     public Trainer(TrainerOptions options, IEnumerable<Callback>? callbacks = null, IEnumerable<ILogSink>? sinks = null, TimeProvider? time = null,
         CheckpointOptions? checkpoints = null)
     {
@@ -32,9 +33,16 @@ public sealed partial class Trainer : IDisposable
         checkpoints?.Validate();
         Options = options;
         Checkpoints = options.FastDevRun ? null : checkpoints; // fast-dev-run has no side effects
+        _hasCheckpointFolder = checkpoints is not null;
         _time = time ?? TimeProvider.System;
+        var attached = (callbacks ?? []).ToList();
+        if (checkpoints is not null && !attached.OfType<ModelCheckpoint>().Any()) attached.Add(ModelCheckpoint.From(checkpoints));
+        else if (checkpoints is { SetsPolicy: true })
+            throw new ArgumentException(
+                "The checkpoint policy is set twice: in CheckpointOptions (EveryNSteps, Monitor, Mode, TopK, SaveOnInterrupt) and by an attached ModelCheckpoint. " +
+                "Keep only the folder in CheckpointOptions and set the policy on the ModelCheckpoint.", nameof(checkpoints));
         if (options.ProgressBar && !options.FastDevRun) Add(new ProgressDisplay());
-        foreach (var callback in callbacks ?? []) Add(callback);
+        foreach (var callback in attached) Add(callback);
         // Only the leader writes: other ranks would log the same run again.
         if (!options.FastDevRun && options.Runtime.DistributedOrDefault.IsLeader)
             foreach (var sink in sinks ?? []) _log.AddSink(sink);
@@ -53,10 +61,23 @@ public sealed partial class Trainer : IDisposable
     public Trainer Add(Callback callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
+        if (callback is ModelCheckpoint added) CheckCanAttach(added);
         _callbacks.Add(callback);
         _subscriptions.AddRange(callback.Attach(Events));
         if (callback is ILogSink sink) _log.AddSink(sink);
         return this;
+    }
+
+    readonly bool _hasCheckpointFolder;
+
+    void CheckCanAttach(ModelCheckpoint added)
+    {
+        if (!_hasCheckpointFolder)
+            throw new ArgumentException("A ModelCheckpoint needs a checkpoints folder: pass checkpoints: new CheckpointOptions(directory) to the Trainer.", nameof(added));
+        if (added.Monitor is not null && _callbacks.OfType<ModelCheckpoint>().FirstOrDefault(c => c.Monitor is not null && c.Prefix == added.Prefix) is { } other)
+            throw new ArgumentException(
+                $"Two ModelCheckpoint callbacks keep best checkpoints named '{added.Prefix}-step-*' (by {other.Monitor} and by {added.Monitor}); each would delete " +
+                "the other's. Give one another prefix: new ModelCheckpoint(..., prefix: \"best-acc\").", nameof(added));
     }
 
     /// <summary>The loop's structure with every handler in the order it runs: what happens, when, and who listens.</summary>
@@ -78,7 +99,7 @@ public sealed partial class Trainer : IDisposable
             Line(indent, "fresh pass from the first batch, own RNG (EvaluationSeed) -> ValidationStep per batch -> flush");
             Event(indent, nameof(LogsFlushed));
             Event(indent, nameof(ValidationEnded));
-            if (Checkpoints?.Monitor is { } monitor) { Line(indent, $"keep the best {Checkpoints.TopK} by {monitor} ({Checkpoints.Mode})"); Event(indent + 1, nameof(CheckpointSaved)); }
+            if (Checkpoints is not null) { Line(indent, "save the checkpoints requested so far (named ones, then 'last')"); Event(indent + 1, nameof(CheckpointSaved)); }
         }
         Line(0, "fit:");
         Line(1, "setup: runtime (device, threads, seed) -> module.to(device) -> ConfigureOptimizers -> restore a checkpoint (resume)");
@@ -105,9 +126,8 @@ public sealed partial class Trainer : IDisposable
         Event(4, nameof(LogsFlushed));
         Line(3, o.ValidateEveryNSteps is { } every ? $"every {every} steps or on request: validation" : "on request: validation");
         Validation(4);
-        if (Checkpoints is { } c)
-            Line(3, $"checkpoint 'last'{(c.EveryNSteps is { } n ? $" every {n} steps," : "")} on request and on a signal (then stop, writing nothing more)");
-        else Line(3, "checkpoints: off");
+        Line(3, Checkpoints is null ? "checkpoints: off (requests are dropped)"
+            : "save the checkpoints requested (named ones, then 'last'); on an interrupt always 'last', then stop, writing nothing more");
         Event(4, nameof(CheckpointSaved));
         Line(3, "stop if: max steps/tokens/time reached or stop requested");
         Line(2, "when the epoch's data ran out:");
@@ -122,7 +142,7 @@ public sealed partial class Trainer : IDisposable
         Event(3, nameof(LogsFlushed));
         Line(2, "if the fit stopped mid-epoch:");
         Event(3, nameof(EpochEnded));
-        Line(2, Checkpoints is null ? "checkpoints: off" : "checkpoint 'last', marked completed");
+        Line(2, Checkpoints is null ? "checkpoints: off" : "save the checkpoints requested, then always 'last', marked completed");
         Event(3, nameof(CheckpointSaved));
         Event(1, nameof(FitEnded));
         Line(0, "on an exception anywhere in fit (no checkpoint is saved: the failed step has moved data, RNG and logs):");

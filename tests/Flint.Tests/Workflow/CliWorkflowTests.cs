@@ -117,7 +117,7 @@ public sealed class CliWorkflowTests
         var all = output + error;
         Assert.Contains("unknown key 'trainer.max_stpes'; did you mean 'trainer.max_steps'?", all);
         Assert.Contains("trainer.accumulate: expected a whole number, got 'two'", all);
-        Assert.Contains("optimizer.lr: must be at least 0, got -1", all);
+        Assert.Contains("optimizer.lr: must be above 0, got -1", all);
         Assert.Contains("objective: 'gan' is not one of clm, mlm, electra", all);
         var typo = CliRunner.Run("pretrain", "--trainer.max-stpes", "5");
         Assert.NotEqual(0, typo.Exit);
