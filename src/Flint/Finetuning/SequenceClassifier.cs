@@ -109,10 +109,10 @@ public sealed class SequenceClassifier : FlintModule<ClassificationBatch>
     }
 
     /// <inheritdoc />
-    public override StepOutput ValidationStep(ClassificationBatch batch, LoopContext ctx) => Evaluate(batch, ctx, "val", _valAccuracy, null);
+    public override StepOutput ValidationStep(ClassificationBatch batch, LoopContext ctx) => Evaluate(batch, ctx, Stage.Validate.Prefix(), _valAccuracy, null);
 
     /// <inheritdoc />
-    public override StepOutput TestStep(ClassificationBatch batch, LoopContext ctx) => Evaluate(batch, ctx, "test", _testAccuracy, _testConfusion);
+    public override StepOutput TestStep(ClassificationBatch batch, LoopContext ctx) => Evaluate(batch, ctx, Stage.Test.Prefix(), _testAccuracy, _testConfusion);
 
     StepOutput Evaluate(ClassificationBatch batch, LoopContext ctx, string stage, Accuracy accuracy, ConfusionMatrix? confusion)
     {

@@ -70,7 +70,7 @@ public sealed class ElectraObjective : FlintModule<LmBatch>
     {
         var (_, _, genLoss, discLoss) = Forward(batch);
         // Validation and test reuse this step: their parts go under their own prefix, never into the training window.
-        var stage = ctx.State.Stage switch { "train" => "train", "test" => "test", _ => "val" };
+        var stage = ctx.State.Stage.Prefix();
         ctx.Log.Log($"{stage}/generator_loss", genLoss);
         ctx.Log.Log($"{stage}/discriminator_loss", discLoss);
         return StepOutput.Mean(genLoss + DiscriminatorWeight * discLoss, batch.Input.shape[0], batch.Input.numel());

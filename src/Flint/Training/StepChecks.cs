@@ -15,8 +15,8 @@ internal static class StepChecks
                 "Was it computed under no_grad, detached, or are all parameters frozen?");
     }
 
-    public static void Evaluation(StepOutput output, torch.nn.Module module, string stage, long batch) =>
-        Common(output, $"{module.GetType().Name}.{(stage == "test" ? "TestStep" : "ValidationStep")} (batch {batch})");
+    public static void Evaluation(StepOutput output, torch.nn.Module module, Stage stage, long batch) =>
+        Common(output, $"{module.GetType().Name}.{(stage == Stage.Test ? "TestStep" : "ValidationStep")} (batch {batch})");
 
     static void Common(StepOutput output, string where)
     {

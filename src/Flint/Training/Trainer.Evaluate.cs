@@ -15,11 +15,11 @@ public sealed partial class Trainer
     /// the fit's final step, epoch and tokens; before any fit, step 0.
     /// </summary>
     public IReadOnlyDictionary<string, double> Validate<TBatch>(FlintModule<TBatch> module, IEnumerable<TBatch> data) =>
-        Standalone(module, data, "val");
+        Standalone(module, data, Stage.Validate);
 
     /// <summary>Runs <c>TestStep</c> over all of <paramref name="data"/> and returns the reduced metrics (<c>test/loss</c>, …), logged like <see cref="Validate{TBatch}"/>'s.</summary>
     public IReadOnlyDictionary<string, double> Test<TBatch>(FlintModule<TBatch> module, IEnumerable<TBatch> data) =>
-        Standalone(module, data, "test");
+        Standalone(module, data, Stage.Test);
 
     /// <summary>Runs <c>PredictStep</c> over <paramref name="data"/> and returns each batch's prediction on the CPU.</summary>
     public IReadOnlyList<Tensor> Predict<TBatch>(FlintModule<TBatch> module, IEnumerable<TBatch> data)
@@ -28,7 +28,7 @@ public sealed partial class Trainer
         ArgumentNullException.ThrowIfNull(data);
         var runtime = FlintRuntime.Create(Options.Runtime, reseed: false); // evaluating must not disturb the caller's RNG
         module.to(runtime.Device);
-        var ctx = new LoopContext(new TrainerState { Stage = "predict" }, new TrainerControl(), _log, runtime.Device) { Module = module };
+        var ctx = new LoopContext(new TrainerState { Stage = Stage.Predict }, new TrainerControl(), _log, runtime.Device) { Module = module };
         var predictions = new List<Tensor>();
         bool wasTraining = module.training;
         module.eval();
@@ -53,10 +53,10 @@ public sealed partial class Trainer
 
     TrainerState? _finalState;
 
-    IReadOnlyDictionary<string, double> Standalone<TBatch>(FlintModule<TBatch> module, IEnumerable<TBatch> data, string stage)
+    IReadOnlyDictionary<string, double> Standalone<TBatch>(FlintModule<TBatch> module, IEnumerable<TBatch> data, Stage stage)
     {
         ArgumentNullException.ThrowIfNull(module);
-        ArgumentNullException.ThrowIfNull(data, stage == "val" ? "validation data" : "test data");
+        ArgumentNullException.ThrowIfNull(data, stage == Stage.Validate ? "validation data" : "test data");
         var runtime = FlintRuntime.Create(Options.Runtime, reseed: false); // evaluating must not disturb the caller's RNG
         module.to(runtime.Device);
         var state = _finalState?.Snapshot(stage) ?? new TrainerState { Stage = stage }; // after a fit: at the fit's final position
@@ -70,11 +70,11 @@ public sealed partial class Trainer
     /// generator is left untouched), a dispose scope per batch, exact Σloss/Σcount, one flush at the end.
     /// </summary>
     IReadOnlyDictionary<string, double> Evaluate<TBatch>(
-        FlintModule<TBatch> module, IEnumerable<TBatch> data, string stage, long? limit, bool sanity, LoopContext ctx)
+        FlintModule<TBatch> module, IEnumerable<TBatch> data, Stage stage, long? limit, bool sanity, LoopContext ctx)
     {
         var state = ctx.State;
         var previousStage = state.Stage;
-        state.Stage = sanity ? "sanity" : stage;
+        state.Stage = sanity ? Stage.Sanity : stage;
         Events.ValidationStarted.Fire(new ValidationStarted(state.Step, stage, sanity), ctx);
         bool wasTraining = module.training;
         module.eval();
@@ -90,9 +90,9 @@ public sealed partial class Trainer
                 using var scope = NewDisposeScope(); // opened before drawing, like training
                 if (!batchesOf.MoveNext()) break;
                 var device = module.TransferToDevice(batchesOf.Current, ctx.Device);
-                var output = stage == "test" ? module.TestStep(device, ctx) : module.ValidationStep(device, ctx);
+                var output = stage == Stage.Test ? module.TestStep(device, ctx) : module.ValidationStep(device, ctx);
                 StepChecks.Evaluation(output, module, stage, batches);
-                _log.LogRatio($"{stage}/loss", output.LossSum, output.Count, LogInterval.Epoch);
+                _log.LogRatio($"{stage.Prefix()}/loss", output.LossSum, output.Count, LogInterval.Epoch);
                 batches++;
             }
         }
@@ -102,17 +102,17 @@ public sealed partial class Trainer
             state.Stage = previousStage;
         }
         if (batches == 0)
-            throw new InvalidOperationException($"The {(stage == "test" ? "test" : "validation")} data yielded no batches; pass data with at least one batch, or none at all.");
+            throw new InvalidOperationException($"The {(stage == Stage.Test ? "test" : "validation")} data yielded no batches; pass data with at least one batch, or none at all.");
 
         IReadOnlyList<LogRecord> records;
         if (sanity)
         {
             // The sanity check proves ValidationStep runs; its numbers come from an untrained model and are not logged.
-            records = _log.Flush(ctx.Position, LogInterval.Epoch, $"{stage}/", write: false);
+            records = _log.Flush(ctx.Position, LogInterval.Epoch, $"{stage.Prefix()}/", write: false);
         }
         else
         {
-            records = _log.Flush(ctx.Position, LogInterval.Epoch, $"{stage}/");
+            records = _log.Flush(ctx.Position, LogInterval.Epoch, $"{stage.Prefix()}/");
             Publish(ctx, records);
         }
         var metrics = records.GroupBy(r => r.Name).ToDictionary(g => g.Key, g => g.Last().Value);

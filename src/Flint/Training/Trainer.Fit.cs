@@ -72,7 +72,7 @@ public sealed partial class Trainer
             else
             {
                 if (restored is null && validation is not null && o.SanityValidationBatches > 0)
-                    Evaluate(module, validation, "val", o.SanityValidationBatches, sanity: true, ctx);
+                    Evaluate(module, validation, Stage.Validate, o.SanityValidationBatches, sanity: true, ctx);
                 state.StopReason = restored is null ? null : StopRule(o, state, control);
                 while (true)
                 {
@@ -93,7 +93,7 @@ public sealed partial class Trainer
         }
         finally
         {
-            _finalState = state.Snapshot("test");
+            _finalState = state.Snapshot(Stage.Test);
             try
             {
                 Events.FitEnded.Fire(new FitEnded(state.Step, state.StopReason ?? "unknown"), ctx);
@@ -263,7 +263,7 @@ public sealed partial class Trainer
     void ValidateNow<TBatch>(Loop<TBatch> l, long? limit)
     {
         var state = l.State;
-        state.LastValidation = Evaluate(l.Module, l.Validation!, "val", limit, sanity: false, l.Ctx);
+        state.LastValidation = Evaluate(l.Module, l.Validation!, Stage.Validate, limit, sanity: false, l.Ctx);
         state.ValidatedAt = state.Step;
         state.ValidatedFully = limit is null || (l.Validation is IReadOnlyCollection<TBatch> all && all.Count <= limit);
         SaveRequested(l); // after every ValidationEnded handler: a best checkpoint holds their updated state (early stopping, plateau)

@@ -22,8 +22,8 @@ public sealed class TrainerState
     public TimeSpan Elapsed => PriorElapsed + (_clock?.Invoke() ?? TimeSpan.Zero);
     /// <summary>Why the loop stopped, once it has.</summary>
     public string? StopReason { get; internal set; }
-    /// <summary>The current stage: <c>train</c>, <c>val</c>, <c>test</c>, <c>predict</c> or <c>sanity</c>.</summary>
-    public string Stage { get; internal set; } = "train";
+    /// <summary>The current stage.</summary>
+    public Stage Stage { get; internal set; } = Stage.Train;
 
     /// <summary>The newest validation's metrics (empty until one ran).</summary>
     public IReadOnlyDictionary<string, double> LastValidation { get; internal set; } = new Dictionary<string, double>();
@@ -35,7 +35,7 @@ public sealed class TrainerState
     internal bool EpochFinished { get; set; }
 
     /// <summary>A copy of the position, frozen at its current elapsed time (for evaluations after a fit).</summary>
-    internal TrainerState Snapshot(string stage)
+    internal TrainerState Snapshot(Stage stage)
     {
         var copy = new TrainerState
         {

@@ -34,7 +34,7 @@ public sealed class EarlyStopping(string monitor = "val/loss", MonitorMode mode 
 
     void OnValidation(ValidationEnded e, LoopContext ctx)
     {
-        if (e.IsSanityCheck || e.Stage != "val") return;
+        if (e.IsSanityCheck || e.Stage != Stage.Validate) return;
         if (!e.Metrics.TryGetValue(monitor, out var value))
             throw new InvalidOperationException(
                 $"EarlyStopping monitors '{monitor}', which validation did not log. Logged: {string.Join(", ", e.Metrics.Keys)}.");

@@ -82,7 +82,7 @@ public sealed class ModelCheckpoint : Callback
     void OnValidation(ValidationEnded e, LoopContext ctx)
     {
         // Standalone Validate/Test and fast-dev-run have no checkpoints folder: there is nothing to keep.
-        if (e.IsSanityCheck || e.Stage != "val" || ctx.Checkpoints is not { } store) return;
+        if (e.IsSanityCheck || e.Stage != Stage.Validate || ctx.Checkpoints is not { } store) return;
         if (!e.Metrics.TryGetValue(Monitor!, out var value))
             throw new InvalidOperationException($"ModelCheckpoint monitors '{Monitor}', which validation did not log. Logged: {string.Join(", ", e.Metrics.Keys)}.");
         if (!double.IsFinite(value)) return; // NaN is never better than anything

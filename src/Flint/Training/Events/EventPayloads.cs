@@ -86,7 +86,7 @@ public readonly record struct BatchEnded(long Step, Tensor Loss, long Samples, l
 /// <param name="Step">Optimizer steps completed.</param>
 /// <param name="Stage"><c>val</c> or <c>test</c>.</param>
 /// <param name="IsSanityCheck">True for the short check before training starts.</param>
-public readonly record struct ValidationStarted(long Step, string Stage, bool IsSanityCheck) : IEventArgs
+public readonly record struct ValidationStarted(long Step, Stage Stage, bool IsSanityCheck) : IEventArgs
 {
     /// <inheritdoc />
     public long Index => Step;
@@ -97,7 +97,7 @@ public readonly record struct ValidationStarted(long Step, string Stage, bool Is
 /// <param name="Stage"><c>val</c> or <c>test</c>.</param>
 /// <param name="IsSanityCheck">True for the short check before training starts.</param>
 /// <param name="Metrics">The reduced values, e.g. <c>val/loss</c>.</param>
-public readonly record struct ValidationEnded(long Step, string Stage, bool IsSanityCheck, IReadOnlyDictionary<string, double> Metrics) : IEventArgs
+public readonly record struct ValidationEnded(long Step, Stage Stage, bool IsSanityCheck, IReadOnlyDictionary<string, double> Metrics) : IEventArgs
 {
     /// <inheritdoc />
     public long Index => Step;
