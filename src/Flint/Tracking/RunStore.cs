@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Flint.Workflow;
 using Microsoft.Data.Sqlite;
 
 namespace Flint.Tracking;
