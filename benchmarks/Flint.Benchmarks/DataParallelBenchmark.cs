@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using Flint.Models;
 using Flint.Objectives;
 using Flint.Runtime;
@@ -84,13 +83,7 @@ internal sealed class DataParallelBenchmark : IBenchmark
             world.AllReduceSum(grads);
             reduce.Add(watch.Elapsed.TotalMilliseconds);
         }
-        // Bit-identical weights on every rank: the first 6 bytes of each rank's SHA-256, compared by max and −max(−x).
-        var hash = SHA256.HashData(objective.parameters().SelectMany(p => p.bytes.ToArray()).ToArray());
-        var mine = tensor(new[] { (double)BitConverter.ToUInt32(hash, 0), BitConverter.ToUInt16(hash, 4) });
-        var (high, low) = (mine.clone(), mine.neg());
-        world.AllReduceMax([high]);
-        world.AllReduceMax([low]);
-        bool identical = high.eq(low.neg()).all().item<bool>();
+        bool identical = world.SameOnEveryRank(objective.parameters().SelectMany(p => p.bytes.ToArray()).ToArray()); // bit-identical weights on every rank
         return (tokens, step * 1000, reduce.Order().ElementAt(3), identical);
     }
 }

@@ -1,5 +1,6 @@
 using Flint.Logging;
 using Flint.Runtime;
+using Flint.Runtime.Distributed;
 using Flint.Training.Events;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -49,7 +50,11 @@ public sealed partial class Trainer
         var state = new TrainerState();
         var restored = Restore(session, state, resume, allowChangedConfig); // weights, optimizer state, data position, RNG, loop state
         if (world.WorldSize > 1)
+        {
             using (no_grad()) world.Broadcast([.. module.parameters(), .. module.buffers()]); // every rank starts from rank 0's weights
+            if (!world.SameOnEveryRank(module.parameters().SelectMany(p => p.bytes.ToArray()).ToArray()))
+                throw new InvalidOperationException("After broadcasting rank 0's weights the ranks still differ; check that every rank runs the same Flint and model.");
+        }
         // Only the leader writes or deletes checkpoints; the other ranks read the same folders.
         var store = Checkpoints is null ? null : new Checkpoints.CheckpointStore(Checkpoints.Directory) { Writes = world.IsLeader };
         store?.CleanUp(); // leftovers of a save that was killed

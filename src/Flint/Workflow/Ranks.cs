@@ -40,13 +40,7 @@ internal static class Ranks
     static void CheckSameSettings(IDistributedContext world, object spec)
     {
         var text = string.Join("\n", Config.SpecBinder.ValuesOf(spec).Select(kv => $"{kv.Key}={kv.Value}"));
-        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text));
-        using var scope = TorchSharp.torch.NewDisposeScope();
-        var mine = TorchSharp.torch.tensor(new double[] { BitConverter.ToUInt32(hash, 0), BitConverter.ToUInt32(hash, 4) });
-        var (high, low) = (mine.clone(), mine.neg());
-        world.AllReduceMax([high]);
-        world.AllReduceMax([low]);
-        if (!high.eq(low.neg()).all().item<bool>())
+        if (!world.SameOnEveryRank(System.Text.Encoding.UTF8.GetBytes(text)))
             throw new Config.ConfigException("run", [$"the {world.WorldSize} processes were started with different settings (rank {world.Rank}'s: {text.Replace('\n', ' ')}). Start every rank with the same command line and --config file."]);
     }
 }
