@@ -40,8 +40,8 @@ public sealed class TokenCorruptionObjective : FlintModule<LmBatch>
 
         var lm = F.cross_entropy(_encoder.LmLogits(hidden).flatten(0, 1), batch.Target.flatten()); // mean over tokens
         var detect = F.binary_cross_entropy_with_logits(corruption_head.call(hidden).squeeze(-1), corrupt.to_type(ScalarType.Float32));
-        ctx.Log.Log("train/lm_loss", lm);
-        ctx.Log.Log("train/detection_loss", detect);
+        ctx.Log.Log("lm_loss", lm);          // under train/, or val/ when validation reuses this step
+        ctx.Log.Log("detection_loss", detect);
         return StepOutput.Mean(lm + Weight * detect, samples: batch.Input.shape[0], tokens: batch.Input.numel());
     }
 }

@@ -24,13 +24,14 @@ public sealed class MetricLog : IDisposable, Training.IStateful
     /// <summary>Logs a scalar tensor (any device, no sync). For <see cref="Reduction.Mean"/>, <paramref name="weight"/> weights it.</summary>
     public void Log(string name, Tensor value, Reduction reduction = Reduction.Mean, double weight = 1.0, LogInterval when = LogInterval.Step)
     {
+        name = Staged(name);
         CheckScalar(name, value);
         Entry(name, reduction, when, value.device).Add(value.detach(), weight);
     }
 
     /// <summary>Logs a host value.</summary>
     public void Log(string name, double value, Reduction reduction = Reduction.Mean, double weight = 1.0, LogInterval when = LogInterval.Step) =>
-        Entry(name, reduction, when, null).Add(value, weight);
+        Entry(Staged(name), reduction, when, null).Add(value, weight);
 
     /// <summary>
     /// Logs a mean as Σ<paramref name="numerator"/> / Σ<paramref name="denominator"/> over the window: the exact token-level
@@ -38,13 +39,24 @@ public sealed class MetricLog : IDisposable, Training.IStateful
     /// </summary>
     public void LogRatio(string name, Tensor numerator, Tensor denominator, LogInterval when = LogInterval.Step)
     {
+        name = Staged(name);
         CheckScalar(name, numerator);
         CheckScalar(name + " (denominator)", denominator);
         Entry(name, Reduction.Mean, when, numerator.device).AddRatio(numerator.detach(), denominator.detach());
     }
 
     /// <summary>Registers a streaming metric; it is computed (one sync) and reset at the end of its window.</summary>
-    public void Log(string name, IMetric metric, LogInterval when = LogInterval.Epoch) => _metrics[name] = (metric, when);
+    public void Log(string name, IMetric metric, LogInterval when = LogInterval.Epoch) => _metrics[Staged(name)] = (metric, when);
+
+    /// <summary>
+    /// A name without a stage (<c>lm_loss</c>) lands under the current stage's prefix (<c>train/lm_loss</c>,
+    /// <c>val/lm_loss</c>, <c>test/lm_loss</c>), so a step shared by training and validation never mixes their values;
+    /// a name with a <c>/</c> is used as given.
+    /// </summary>
+    string Staged(string name) => StagePrefix is { } prefix && !name.Contains('/') ? $"{prefix()}/{name}" : name;
+
+    /// <summary>Set by the Trainer: the prefix of the stage being run (<c>train</c>, <c>val</c>, <c>test</c>).</summary>
+    internal Func<string>? StagePrefix { get; set; }
 
     /// <summary>
     /// Reduces the values logged for <paramref name="interval"/> (and, at epoch/evaluation ends, for both intervals),

@@ -69,10 +69,9 @@ public sealed class ElectraObjective : FlintModule<LmBatch>
     public override StepOutput TrainingStep(LmBatch batch, LoopContext ctx)
     {
         var (_, _, genLoss, discLoss) = Forward(batch);
-        // Validation and test reuse this step: their parts go under their own prefix, never into the training window.
-        var stage = ctx.State.Stage.Prefix();
-        ctx.Log.Log($"{stage}/generator_loss", genLoss);
-        ctx.Log.Log($"{stage}/discriminator_loss", discLoss);
+        // No stage in the names: validation and test reuse this step, and their parts land under val/ and test/.
+        ctx.Log.Log("generator_loss", genLoss);
+        ctx.Log.Log("discriminator_loss", discLoss);
         return StepOutput.Mean(genLoss + DiscriminatorWeight * discLoss, batch.Input.shape[0], batch.Input.numel());
     }
 }

@@ -74,7 +74,9 @@ public sealed partial class Trainer
     {
         var state = ctx.State;
         var previousStage = state.Stage;
+        var previousPrefix = _log.StagePrefix;
         state.Stage = sanity ? Stage.Sanity : stage;
+        _log.StagePrefix = () => stage.Prefix();
         Events.ValidationStarted.Fire(new ValidationStarted(state.Step, stage, sanity), ctx);
         bool wasTraining = module.training;
         module.eval();
@@ -100,6 +102,7 @@ public sealed partial class Trainer
         {
             if (wasTraining) module.train();
             state.Stage = previousStage;
+            _log.StagePrefix = previousPrefix;
         }
         if (batches == 0)
             throw new InvalidOperationException($"The {(stage == Stage.Test ? "test" : "validation")} data yielded no batches; pass data with at least one batch, or none at all.");

@@ -48,6 +48,7 @@ public sealed partial class Trainer
         using var nonFinite = zeros([], ScalarType.Bool, runtime.Device).DetachFromDisposeScope();
         var session = NewSession(module, optimizer, train, nonFinite, FormattableString.Invariant($"{module.Optimization}"));
         var state = new TrainerState();
+        _log.StagePrefix = () => state.Stage.Prefix(); // names without a stage go under the stage being run
         var restored = Restore(session, state, resume, allowChangedConfig); // weights, optimizer state, data position, RNG, loop state
         if (world.WorldSize > 1)
         {

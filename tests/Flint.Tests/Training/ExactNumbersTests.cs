@@ -237,4 +237,29 @@ public sealed class ExactNumbersTests
         using var midway = new Trainer(Quiet(4));
         Assert.Equal(2, midway.Fit(new TinyTokenModel(), TinyData.Batches(3, 4)).Epochs); // one whole epoch and one started
     }
+
+    /// <summary>Logs the batch's mean target under a name without a stage, from the one step training and validation share.</summary>
+    sealed class StagedLogger : FlintModule<TokenBatch>
+    {
+        readonly TinyTokenModel inner = new();
+        public StagedLogger() : base("staged") => RegisterComponents();
+
+        public override StepOutput TrainingStep(TokenBatch batch, LoopContext ctx)
+        {
+            ctx.Log.Log("mean_input", batch.Input.to_type(ScalarType.Float32).mean());
+            return inner.TrainingStep(batch, ctx);
+        }
+    }
+
+    [Fact]
+    public void A_name_logged_without_a_stage_lands_under_the_stage_that_ran_the_step()
+    {
+        var train = TinyData.Batches(4, 4);
+        var validation = TinyData.Batches(2, 4, seed: 8);
+        using var trainer = new Trainer(Quiet(4) with { LogEveryNSteps = 4, ValidateEveryNSteps = 2 });
+        var result = trainer.Fit(new StagedLogger(), train, validation);
+        double Mean(IEnumerable<TokenBatch> batches) => batches.Average(b => b.Input.to_type(ScalarType.Float32).mean().item<float>());
+        Assert.Equal(Mean(train), Assert.Single(result.Series("train/mean_input")).Value, 5); // validation batches never mixed in
+        Assert.All(result.Series("val/mean_input"), r => Assert.Equal(Mean(validation), r.Value, 5));
+    }
 }
