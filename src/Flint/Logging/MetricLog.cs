@@ -49,14 +49,14 @@ public sealed class MetricLog : IDisposable, Training.IStateful
     public void Log(string name, IMetric metric, LogInterval when = LogInterval.Epoch) => _metrics[Staged(name)] = (metric, when);
 
     /// <summary>
-    /// A name without a stage (<c>lm_loss</c>) lands under the current stage's prefix (<c>train/lm_loss</c>,
-    /// <c>val/lm_loss</c>, <c>test/lm_loss</c>), so a step shared by training and validation never mixes their values;
-    /// a name with a <c>/</c> is used as given.
+    /// A name without a stage (<c>lm_loss</c>) logged from a module's step lands under that step's stage
+    /// (<c>train/lm_loss</c>, <c>val/lm_loss</c>, <c>test/lm_loss</c>), so a step shared by training and validation never
+    /// mixes their values; a name with a <c>/</c>, or logged outside a step (a callback's <c>lr</c>), is used as given.
     /// </summary>
-    string Staged(string name) => StagePrefix is { } prefix && !name.Contains('/') ? $"{prefix()}/{name}" : name;
+    string Staged(string name) => StagePrefix is { } prefix && !name.Contains('/') ? $"{prefix}/{name}" : name;
 
-    /// <summary>Set by the Trainer: the prefix of the stage being run (<c>train</c>, <c>val</c>, <c>test</c>).</summary>
-    internal Func<string>? StagePrefix { get; set; }
+    /// <summary>Set by the Trainer while a module's step runs: the prefix of its stage (<c>train</c>, <c>val</c>, <c>test</c>); null otherwise.</summary>
+    internal string? StagePrefix { get; set; }
 
     /// <summary>
     /// Reduces the values logged for <paramref name="interval"/> (and, at epoch/evaluation ends, for both intervals),

@@ -53,6 +53,20 @@ public sealed partial class Trainer
 
     TrainerState? _finalState;
 
+    /// <summary>Runs a module's step with the log's stage set, so names it logs without a stage go under <paramref name="stage"/>'s prefix.</summary>
+    StepOutput Step(Stage stage, Func<StepOutput> step)
+    {
+        _log.StagePrefix = stage.Prefix();
+        try
+        {
+            return step();
+        }
+        finally
+        {
+            _log.StagePrefix = null; // callbacks log outside steps, under the names they give
+        }
+    }
+
     IReadOnlyDictionary<string, double> Standalone<TBatch>(FlintModule<TBatch> module, IEnumerable<TBatch> data, Stage stage)
     {
         ArgumentNullException.ThrowIfNull(module);
@@ -74,9 +88,7 @@ public sealed partial class Trainer
     {
         var state = ctx.State;
         var previousStage = state.Stage;
-        var previousPrefix = _log.StagePrefix;
         state.Stage = sanity ? Stage.Sanity : stage;
-        _log.StagePrefix = () => stage.Prefix();
         Events.ValidationStarted.Fire(new ValidationStarted(state.Step, stage, sanity), ctx);
         bool wasTraining = module.training;
         module.eval();
@@ -92,7 +104,7 @@ public sealed partial class Trainer
                 using var scope = NewDisposeScope(); // opened before drawing, like training
                 if (!batchesOf.MoveNext()) break;
                 var device = module.TransferToDevice(batchesOf.Current, ctx.Device);
-                var output = stage == Stage.Test ? module.TestStep(device, ctx) : module.ValidationStep(device, ctx);
+                var output = Step(stage, () => stage == Stage.Test ? module.TestStep(device, ctx) : module.ValidationStep(device, ctx));
                 StepChecks.Evaluation(output, module, stage, batches);
                 _log.LogRatio($"{stage.Prefix()}/loss", output.LossSum, output.Count, LogInterval.Epoch);
                 batches++;
@@ -102,7 +114,6 @@ public sealed partial class Trainer
         {
             if (wasTraining) module.train();
             state.Stage = previousStage;
-            _log.StagePrefix = previousPrefix;
         }
         if (batches == 0)
             throw new InvalidOperationException($"The {(stage == Stage.Test ? "test" : "validation")} data yielded no batches; pass data with at least one batch, or none at all.");

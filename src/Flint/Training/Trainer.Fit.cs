@@ -36,37 +36,9 @@ public sealed partial class Trainer
             validation = train;
         }
 
-        // Setup in the order TorchSharp needs: runtime -> module on its device -> optimizer over the moved parameters.
-        var runtime = FlintRuntime.Create(o.Runtime);
-        var world = runtime.Distributed;
-        if (world.WorldSize > 1) runtime.Seed(o.Runtime.Seed + world.Rank); // each rank its own dropout and masks; weights come from rank 0
-        module.to(runtime.Device);
-        module.train();
-        _log.AcrossRanks = world;
-        var planned = PlannedSteps(o, train);
-        using var optimizer = module.ConfigureOptimizers(new OptimizerPlan(planned, o.AccumulateGradBatches));
-        using var nonFinite = zeros([], ScalarType.Bool, runtime.Device).DetachFromDisposeScope();
-        var session = NewSession(module, optimizer, train, nonFinite, FormattableString.Invariant($"{module.Optimization}"));
-        var state = new TrainerState();
-        _log.StagePrefix = () => state.Stage.Prefix(); // names without a stage go under the stage being run
-        var restored = Restore(session, state, resume, allowChangedConfig); // weights, optimizer state, data position, RNG, loop state
-        if (world.WorldSize > 1)
-        {
-            using (no_grad()) world.Broadcast([.. module.parameters(), .. module.buffers()]); // every rank starts from rank 0's weights
-            if (!world.SameOnEveryRank(module.parameters().SelectMany(p => p.bytes.ToArray()).ToArray()))
-                throw new InvalidOperationException("After broadcasting rank 0's weights the ranks still differ; check that every rank runs the same Flint and model.");
-        }
-        // Only the leader writes or deletes checkpoints; the other ranks read the same folders.
-        var store = Checkpoints is null ? null : new Checkpoints.CheckpointStore(Checkpoints.Directory) { Writes = world.IsLeader };
-        store?.CleanUp(); // leftovers of a save that was killed
-        var control = new TrainerControl();
-        var ctx = new LoopContext(state, control, _log, runtime.Device) { Optimizer = optimizer, Module = module, Checkpoints = store };
-        var clock = _time.GetTimestamp();
-        state.StartClock(() => _time.GetElapsedTime(clock));
-        _history.Clear();
-        _finalState = null;
+        using var loop = Prepare(module, train, validation, o, resume, allowChangedConfig, out var restored, out var planned);
+        var (state, control, ctx) = (loop.State, loop.Control, loop.Ctx);
         long trainable = module.parameters().Where(p => p.requires_grad).Sum(p => p.numel());
-        var loop = new Loop<TBatch>(module, train, validation, o, runtime, optimizer, session, ctx);
 
         Exception? failure = null;
         try
@@ -113,10 +85,65 @@ public sealed partial class Trainer
         return new FitResult(state.Step, (int)epochs, state.TokensSeen, state.SamplesSeen, state.Elapsed, state.StopReason!, state.LastValidation, _history.ToList(), loop.Interrupted);
     }
 
+    /// <summary>
+    /// Setup in the order TorchSharp needs: runtime → module on its device → optimizer over the moved parameters → restore
+    /// a checkpoint (weights in place, optimizer state, loop state, RNG) → with several processes, rank 0's weights everywhere.
+    /// </summary>
+    Loop<TBatch> Prepare<TBatch>(FlintModule<TBatch> module, IEnumerable<TBatch> train, IEnumerable<TBatch>? validation, TrainerOptions o, string? resume,
+        bool allowChangedConfig, out Checkpoints.TrainerCheckpoint? restored, out long? planned)
+    {
+        var runtime = FlintRuntime.Create(o.Runtime);
+        var world = runtime.Distributed;
+        if (world.WorldSize > 1) runtime.Seed(o.Runtime.Seed + world.Rank); // each rank its own dropout and masks; weights come from rank 0
+        module.to(runtime.Device);
+        module.train();
+        _log.AcrossRanks = world;
+        planned = PlannedSteps(o, train);
+        var optimizer = module.ConfigureOptimizers(new OptimizerPlan(planned, o.AccumulateGradBatches));
+        var nonFinite = zeros([], ScalarType.Bool, runtime.Device).DetachFromDisposeScope();
+        var session = NewSession(module, optimizer, train, nonFinite, FormattableString.Invariant($"{module.Optimization}"));
+        var state = new TrainerState();
+        try
+        {
+            restored = Restore(session, state, resume, allowChangedConfig);
+            if (world.WorldSize > 1) StartTogether(world, module);
+        }
+        catch
+        {
+            optimizer.Dispose(); // a refused resume leaves nothing behind
+            nonFinite.Dispose();
+            throw;
+        }
+        // Only the leader writes or deletes checkpoints; the other ranks read the same folders.
+        var store = Checkpoints is null ? null : new Checkpoints.CheckpointStore(Checkpoints.Directory) { Writes = world.IsLeader };
+        store?.CleanUp(); // leftovers of a save that was killed
+        var ctx = new LoopContext(state, new TrainerControl(), _log, runtime.Device) { Optimizer = optimizer, Module = module, Checkpoints = store };
+        var clock = _time.GetTimestamp();
+        state.StartClock(() => _time.GetElapsedTime(clock));
+        _history.Clear();
+        _finalState = null;
+        return new Loop<TBatch>(module, train, validation, o, runtime, optimizer, session, ctx);
+    }
+
+    /// <summary>Every rank starts from rank 0's weights, checked once by hash.</summary>
+    static void StartTogether(IDistributedContext world, nn.Module module)
+    {
+        using (no_grad()) world.Broadcast([.. module.parameters(), .. module.buffers()]);
+        if (!world.SameOnEveryRank(module.parameters().SelectMany(p => p.bytes.ToArray()).ToArray()))
+            throw new InvalidOperationException("After broadcasting rank 0's weights the ranks still differ; check that every rank runs the same Flint and model.");
+    }
+
     /// <summary>What one fit's steps share; built once so the step code below reads as the loop and nothing else.</summary>
     sealed record Loop<TBatch>(FlintModule<TBatch> Module, IEnumerable<TBatch> Train, IEnumerable<TBatch>? Validation, TrainerOptions O,
-        FlintRuntime Runtime, Optim.OptimizerSetup Optimizer, Session Session, LoopContext Ctx)
+        FlintRuntime Runtime, Optim.OptimizerSetup Optimizer, Session Session, LoopContext Ctx) : IDisposable
     {
+        /// <summary>Frees the optimizer and the loss flag when the fit ends.</summary>
+        public void Dispose()
+        {
+            Optimizer.Dispose();
+            Session.NonFinite.Dispose();
+        }
+
         public TrainerState State => Ctx.State;
         public TrainerControl Control => Ctx.Control;
         /// <summary>A signal was honoured: a checkpoint was saved after the last step and the fit stops there.</summary>
@@ -151,7 +178,7 @@ public sealed partial class Trainer
                 for (int micro = 0; ; micro++)
                 {
                     state.BatchInEpoch++;
-                    var output = module.TrainingStep(module.TransferToDevice(batches.Current, l.Runtime.Device), l.Ctx);
+                    var output = Step(Stage.Train, () => module.TrainingStep(module.TransferToDevice(batches.Current, l.Runtime.Device), l.Ctx));
                     StepChecks.Training(output, module, state);
                     // One micro-batch in one process: back-propagate the mean directly. Otherwise sums, divided once below.
                     var loss = sums ? output.LossSum : output.LossSum / output.Count;
