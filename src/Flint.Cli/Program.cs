@@ -22,6 +22,7 @@ public static class Program
             WorkflowCommands.Pretrain(),
             WorkflowCommands.Finetune(),
             DemoCommand.Create(),
+            ImportExportCommands.ImportOnnx(),
             ToolCommands.Evaluate(),
             ToolCommands.Generate(),
             ToolCommands.LrFind(),

@@ -33,8 +33,13 @@ public static class HuggingFaceWeights
         }
     }
 
-    /// <summary>Loads a BERT safetensors file (BertModel, BertForMaskedLM or BertForPreTraining layout) into <paramref name="model"/>.</summary>
-    public static LoadReport LoadBert(Bert model, string path, bool strict = true)
+    /// <summary>
+    /// Loads a BERT safetensors file (BertModel, BertForMaskedLM or BertForPreTraining layout) into <paramref name="model"/>.
+    /// The pooler and the next-sentence head are never used by Flint and are reported as not used; with
+    /// <paramref name="usesMlmHead"/> false (fine-tuning a classifier) the MLM head (<c>cls.*</c>) is not used either, so a
+    /// BertModel file without it loads strictly.
+    /// </summary>
+    public static LoadReport LoadBert(Bert model, string path, bool strict = true, bool usesMlmHead = true)
     {
         var raw = Safetensors.Read(path);
         var renamed = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -46,7 +51,9 @@ public static class HuggingFaceWeights
         }
         try
         {
-            return WeightLoader.Load(model, renamed, strict, IgnoredBert, path);
+            return WeightLoader.Load(model, renamed, strict, IgnoredBert, path,
+                notUsed: key => key.StartsWith("bert.pooler.", StringComparison.Ordinal) || key.StartsWith("cls.seq_relationship.", StringComparison.Ordinal)
+                                || (!usesMlmHead && key.StartsWith("cls.", StringComparison.Ordinal)));
         }
         finally
         {
