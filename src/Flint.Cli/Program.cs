@@ -23,6 +23,7 @@ public static class Program
             WorkflowCommands.Finetune(),
             DemoCommand.Create(),
             ImportExportCommands.ImportOnnx(),
+            ImportExportCommands.Export(),
             ToolCommands.Evaluate(),
             ToolCommands.Generate(),
             ToolCommands.LrFind(),

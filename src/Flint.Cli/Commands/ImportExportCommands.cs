@@ -27,4 +27,22 @@ internal static class ImportExportCommands
         }));
         return command;
     }
+
+    public static Command Export()
+    {
+        var from = new Option<string>("--from") { Description = "A pretraining run folder (or a checkpoint folder inside one).", Required = true };
+        var format = new Option<string>("--format") { Description = "hf: a HuggingFace model folder.", DefaultValueFactory = _ => "hf" };
+        var output = new Option<string>("--out") { Description = "The folder to write.", Required = true };
+        var command = new Command("export", "Write a GPT or BERT run's body as a HuggingFace folder (config.json, model.safetensors with HF names, tokenizer files).")
+            { from, format, output };
+        command.SetAction(parse => CliErrors.Guard(() =>
+        {
+            var result = ExportJob.Run(new ExportOptions(parse.GetValue(from)!, parse.GetValue(format)!, parse.GetValue(output)!));
+            Console.WriteLine($"Exported {parse.GetValue(from)} as {result.ModelClass}: {result.Tensors} tensors, tokenizer files: " +
+                              $"{(result.TokenizerFiles.Count > 0 ? string.Join(", ", result.TokenizerFiles) : "none HF reads")} (Flint's own in {ExportJob.FlintTokenizerFolder}/).");
+            Console.WriteLine($"Folder: {result.Out}");
+            return 0;
+        }));
+        return command;
+    }
 }

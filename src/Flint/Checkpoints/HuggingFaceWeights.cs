@@ -61,6 +61,16 @@ public static class HuggingFaceWeights
         }
     }
 
+    /// <summary>
+    /// A Flint GPT's tensors as HF's GPT2LMHeadModel saves them: <c>transformer.*</c> names, Conv1D weights as (in, out);
+    /// <c>lm_head.weight</c> is tied to <c>transformer.wte.weight</c> and, as in HF's own files, not written.
+    /// </summary>
+    public static IEnumerable<(string Name, Tensor Tensor)> Gpt2Tensors(Gpt model) =>
+        model.state_dict().Select(kv => (kv.Key, Conv1D.Any(kv.Key.EndsWith) ? kv.Value.t().contiguous() : kv.Value));
+
+    /// <summary>A Flint BERT's tensors as HF's BertForMaskedLM saves them (the names already match; the decoder is tied and not written).</summary>
+    public static IEnumerable<(string Name, Tensor Tensor)> BertTensors(Bert model) => model.state_dict().Select(kv => (kv.Key, kv.Value));
+
     // Buffers and tied copies that HF files carry and Flint's models do not have as parameters.
     static bool IgnoredGpt2(string key) => key.EndsWith(".attn.bias", StringComparison.Ordinal) || key.EndsWith(".attn.masked_bias", StringComparison.Ordinal) || key == "lm_head.weight";
 

@@ -27,8 +27,8 @@ internal static partial class HuggingFaceSource
     static PretrainedSource Bert(string from, HfBertConfig config, double dropout, bool loadWeights)
     {
         var vocab = Path.Combine(from, "vocab.txt");
-        if (!File.Exists(vocab)) throw new FileNotFoundException($"--from {from}: a BERT folder needs its vocab.txt beside config.json; {vocab} is missing.", vocab);
-        var tokenizer = new WordPieceTokenizer(vocab, LowerCase(from));
+        var tokenizer = FlintTokenizer(from) ?? (File.Exists(vocab) ? new WordPieceTokenizer(vocab, LowerCase(from))
+            : throw new FileNotFoundException($"--from {from}: a BERT folder needs its vocab.txt beside config.json; {vocab} is missing.", vocab));
         if (tokenizer.VocabSize != config.VocabSize)
             throw new InvalidDataException($"--from {from}: vocab.txt has {tokenizer.VocabSize} tokens but config.json says vocab_size {config.VocabSize}.");
         var bert = new Bert(config.ToBert(dropout));
@@ -40,7 +40,8 @@ internal static partial class HuggingFaceSource
 
     static PretrainedSource Gpt2(string from, HfGpt2Config config, double dropout, bool loadWeights)
     {
-        ITokenizer tokenizer = File.Exists(Path.Combine(from, "vocab.json")) && config.VocabSize != 50257 ? ByteLevelBpeTokenizer.Load(from) : new Gpt2Tokenizer();
+        var tokenizer = FlintTokenizer(from)
+            ?? (File.Exists(Path.Combine(from, "vocab.json")) && config.VocabSize != 50257 ? ByteLevelBpeTokenizer.Load(from) : new Gpt2Tokenizer());
         if (tokenizer.VocabSize > config.VocabSize)
             throw new InvalidDataException($"--from {from}: the tokenizer has {tokenizer.VocabSize} tokens but the model's vocabulary is {config.VocabSize}.");
         var gpt = new Gpt(config.ToGpt(dropout));
@@ -68,6 +69,10 @@ internal static partial class HuggingFaceSource
 
     static string? ModelType(string config) =>
         JsonDocument.Parse(File.ReadAllText(config)).RootElement.TryGetProperty("model_type", out var t) ? t.GetString() : null;
+
+    /// <summary>The exact tokenizer a Flint export keeps in <c>flint-tokenizer/</c> (character and GPT-2 tokenizers have no HF files); null otherwise.</summary>
+    static ITokenizer? FlintTokenizer(string from) =>
+        Directory.Exists(Path.Combine(from, ExportJob.FlintTokenizerFolder)) ? Tokenizers.Load(Path.Combine(from, ExportJob.FlintTokenizerFolder)) : null;
 
     /// <summary>tokenizer_config.json's <c>do_lower_case</c>; HF's BertTokenizer lower-cases when it is absent.</summary>
     static bool LowerCase(string from)
