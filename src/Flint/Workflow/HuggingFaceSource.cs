@@ -67,8 +67,11 @@ internal static partial class HuggingFaceSource
     [GeneratedRegex(@"(?:^|\.)h\.(\d+)\.")]
     private static partial Regex BlockIndex();
 
-    static string? ModelType(string config) =>
-        JsonDocument.Parse(File.ReadAllText(config)).RootElement.TryGetProperty("model_type", out var t) ? t.GetString() : null;
+    static string? ModelType(string config)
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(config));
+        return json.RootElement.TryGetProperty("model_type", out var t) ? t.GetString() : null;
+    }
 
     /// <summary>The exact tokenizer a Flint export keeps in <c>flint-tokenizer/</c> (character and GPT-2 tokenizers have no HF files); null otherwise.</summary>
     static ITokenizer? FlintTokenizer(string from) =>
@@ -79,7 +82,7 @@ internal static partial class HuggingFaceSource
     {
         var path = Path.Combine(from, "tokenizer_config.json");
         if (!File.Exists(path)) return true;
-        var root = JsonDocument.Parse(File.ReadAllText(path)).RootElement;
-        return !root.TryGetProperty("do_lower_case", out var lower) || lower.ValueKind != JsonValueKind.False;
+        using var json = JsonDocument.Parse(File.ReadAllText(path));
+        return !json.RootElement.TryGetProperty("do_lower_case", out var lower) || lower.ValueKind != JsonValueKind.False;
     }
 }
