@@ -22,6 +22,8 @@ public static class Program
             WorkflowCommands.Pretrain(),
             WorkflowCommands.Finetune(),
             DemoCommand.Create(),
+            ImportExportCommands.ImportOnnx(),
+            ImportExportCommands.Export(),
             ToolCommands.Evaluate(),
             ToolCommands.Generate(),
             ToolCommands.LrFind(),

@@ -33,8 +33,13 @@ public static class HuggingFaceWeights
         }
     }
 
-    /// <summary>Loads a BERT safetensors file (BertModel, BertForMaskedLM or BertForPreTraining layout) into <paramref name="model"/>.</summary>
-    public static LoadReport LoadBert(Bert model, string path, bool strict = true)
+    /// <summary>
+    /// Loads a BERT safetensors file (BertModel, BertForMaskedLM or BertForPreTraining layout) into <paramref name="model"/>.
+    /// The pooler and the next-sentence head are never used by Flint and are reported as not used; with
+    /// <paramref name="usesMlmHead"/> false (fine-tuning a classifier) the MLM head (<c>cls.*</c>) is not used either, so a
+    /// BertModel file without it loads strictly.
+    /// </summary>
+    public static LoadReport LoadBert(Bert model, string path, bool strict = true, bool usesMlmHead = true)
     {
         var raw = Safetensors.Read(path);
         var renamed = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -46,13 +51,25 @@ public static class HuggingFaceWeights
         }
         try
         {
-            return WeightLoader.Load(model, renamed, strict, IgnoredBert, path);
+            return WeightLoader.Load(model, renamed, strict, IgnoredBert, path,
+                notUsed: key => key.StartsWith("bert.pooler.", StringComparison.Ordinal) || key.StartsWith("cls.seq_relationship.", StringComparison.Ordinal)
+                                || (!usesMlmHead && key.StartsWith("cls.", StringComparison.Ordinal)));
         }
         finally
         {
             foreach (var t in raw.Values) t.Dispose();
         }
     }
+
+    /// <summary>
+    /// A Flint GPT's tensors as HF's GPT2LMHeadModel saves them: <c>transformer.*</c> names, Conv1D weights as (in, out);
+    /// <c>lm_head.weight</c> is tied to <c>transformer.wte.weight</c> and, as in HF's own files, not written.
+    /// </summary>
+    public static IEnumerable<(string Name, Tensor Tensor)> Gpt2Tensors(Gpt model) =>
+        model.state_dict().Select(kv => (kv.Key, Conv1D.Any(kv.Key.EndsWith) ? kv.Value.t().contiguous() : kv.Value));
+
+    /// <summary>A Flint BERT's tensors as HF's BertForMaskedLM saves them (the names already match; the decoder is tied and not written).</summary>
+    public static IEnumerable<(string Name, Tensor Tensor)> BertTensors(Bert model) => model.state_dict().Select(kv => (kv.Key, kv.Value));
 
     // Buffers and tied copies that HF files carry and Flint's models do not have as parameters.
     static bool IgnoredGpt2(string key) => key.EndsWith(".attn.bias", StringComparison.Ordinal) || key.EndsWith(".attn.masked_bias", StringComparison.Ordinal) || key == "lm_head.weight";

@@ -10,6 +10,12 @@ namespace Flint.Checkpoints;
 public sealed record LoadReport(
     IReadOnlyList<string> Loaded, IReadOnlyList<string> Missing, IReadOnlyList<string> Unexpected, IReadOnlyList<(string Key, string Expected, string Found)> Mismatched)
 {
+    /// <summary>
+    /// Keys the task does not use, on either side (a pooler or NSP head in the file; an MLM head the file lacks when
+    /// fine-tuning a classifier): listed, never errors, and not counted against <see cref="IsExact"/>.
+    /// </summary>
+    public IReadOnlyList<string> NotUsed { get; init; } = [];
+
     /// <summary>True when every module key was loaded and the source had nothing else.</summary>
     public bool IsExact => Missing.Count == 0 && Unexpected.Count == 0 && Mismatched.Count == 0;
 
@@ -17,7 +23,7 @@ public sealed record LoadReport(
     public string Describe(int maxRows = 40)
     {
         var text = new StringBuilder();
-        text.AppendLine($"loaded {Loaded.Count}, missing {Missing.Count}, unexpected {Unexpected.Count}, mismatched {Mismatched.Count}");
+        text.AppendLine($"loaded {Loaded.Count}, missing {Missing.Count}, unexpected {Unexpected.Count}, mismatched {Mismatched.Count}" + (NotUsed.Count > 0 ? $", not used {NotUsed.Count}" : ""));
         int rows = 0;
         void Row(string status, string key, string detail)
         {
@@ -26,6 +32,7 @@ public sealed record LoadReport(
         foreach (var (key, expected, found) in Mismatched) Row("mismatch", key, $"module {expected}, file {found}");
         foreach (var key in Missing) Row("missing", key, "(kept as initialised)");
         foreach (var key in Unexpected) Row("unexpected", key, "(not loaded)");
+        foreach (var key in NotUsed) Row("not used", key, "(this task does not use it)");
         if (rows > maxRows) text.AppendLine($"  … and {rows - maxRows} more");
         return text.ToString().TrimEnd();
     }

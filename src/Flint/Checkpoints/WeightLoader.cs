@@ -14,30 +14,35 @@ public static class WeightLoader
     /// <param name="module">The module to load into.</param>
     /// <param name="source">Tensors by name (after any renaming).</param>
     /// <param name="ignoreUnexpected">Source keys matching this are dropped silently from the report (e.g. <c>attn.bias</c> masks in GPT-2 files).</param>
-    public static LoadReport Compare(nn.Module module, IReadOnlyDictionary<string, Tensor> source, Func<string, bool>? ignoreUnexpected = null)
+    /// <param name="notUsed">Keys the task does not use: a source key the module lacks, or a module key the source lacks, is listed as not used instead of unexpected or missing.</param>
+    public static LoadReport Compare(nn.Module module, IReadOnlyDictionary<string, Tensor> source, Func<string, bool>? ignoreUnexpected = null, Func<string, bool>? notUsed = null)
     {
         var target = module.state_dict();
         var loaded = new List<string>();
         var missing = new List<string>();
         var mismatched = new List<(string, string, string)>();
+        var unused = new List<string>();
         foreach (var (key, tensor) in target)
         {
-            if (!source.TryGetValue(key, out var candidate)) { missing.Add(key); continue; }
+            if (!source.TryGetValue(key, out var candidate)) { (notUsed?.Invoke(key) == true ? unused : missing).Add(key); continue; }
             if (!candidate.shape.SequenceEqual(tensor.shape) || candidate.dtype != tensor.dtype)
                 mismatched.Add((key, Describe(tensor), Describe(candidate)));
             else loaded.Add(key);
         }
-        var unexpected = source.Keys.Where(k => !target.ContainsKey(k) && !(ignoreUnexpected?.Invoke(k) ?? false)).Order(StringComparer.Ordinal).ToList();
-        return new LoadReport(loaded, missing, unexpected, mismatched);
+        var extra = source.Keys.Where(k => !target.ContainsKey(k) && !(ignoreUnexpected?.Invoke(k) ?? false)).Order(StringComparer.Ordinal).ToList();
+        unused.AddRange(extra.Where(k => notUsed?.Invoke(k) == true));
+        var unexpected = extra.Where(k => notUsed?.Invoke(k) != true).ToList();
+        return new LoadReport(loaded, missing, unexpected, mismatched) { NotUsed = unused };
     }
 
     /// <summary>
     /// Loads <paramref name="source"/> into <paramref name="module"/>. Strict: throws <see cref="WeightLoadException"/> (with the
     /// table) unless every key matches, before copying anything. Non-strict: copies the matching keys and reports the rest.
     /// </summary>
-    public static LoadReport Load(nn.Module module, IReadOnlyDictionary<string, Tensor> source, bool strict = true, Func<string, bool>? ignoreUnexpected = null, string? origin = null)
+    public static LoadReport Load(nn.Module module, IReadOnlyDictionary<string, Tensor> source, bool strict = true, Func<string, bool>? ignoreUnexpected = null, string? origin = null,
+        Func<string, bool>? notUsed = null)
     {
-        var report = Compare(module, source, ignoreUnexpected);
+        var report = Compare(module, source, ignoreUnexpected, notUsed);
         if (strict && !report.IsExact)
             throw new WeightLoadException(
                 $"The weights{(origin is null ? "" : $" in {origin}")} do not fit {module.GetType().Name}; nothing was loaded.{Environment.NewLine}{report.Describe()}" +

@@ -15,7 +15,8 @@ namespace Flint.Models;
 /// <param name="FeedForward">Intermediate size.</param>
 /// <param name="Dropout">Hidden and attention dropout.</param>
 /// <param name="TokenTypes">Token-type (segment) vocabulary; 0 leaves the embedding out.</param>
-public sealed record BertConfig(int VocabSize, int ContextLength, int Layers, int Heads, int Width, int FeedForward, double Dropout = 0.1, int TokenTypes = 2)
+/// <param name="LayerNormEps">LayerNorm epsilon (BERT's 1e-12; HF's <c>layer_norm_eps</c>).</param>
+public sealed record BertConfig(int VocabSize, int ContextLength, int Layers, int Heads, int Width, int FeedForward, double Dropout = 0.1, int TokenTypes = 2, double LayerNormEps = 1e-12)
 {
     /// <summary>Throws <see cref="ConfigException"/> naming every invalid field.</summary>
     public void Validate() => new Validation("model")
@@ -23,6 +24,7 @@ public sealed record BertConfig(int VocabSize, int ContextLength, int Layers, in
         .Check(Heads < 1 || Width % Math.Max(1, Heads) != 0, nameof(Heads), $"must be positive and divide Width ({Width}), got {Heads}.")
         .Check(Layers < 1, nameof(Layers), $"must be at least 1, got {Layers}.")
         .Check(Dropout is < 0 or >= 1, nameof(Dropout), $"must be in [0, 1), got {Dropout}.")
+        .Check(LayerNormEps is <= 0 or > 0.1, nameof(LayerNormEps), $"must be in (0, 0.1], got {LayerNormEps}.")
         .ThrowIfInvalid();
 
     /// <summary>Parameters (MLM head included, decoder tied).</summary>
@@ -46,7 +48,7 @@ public sealed class BertEmbeddings : nn.Module<Tensor, Tensor?, Tensor>
         word_embeddings = nn.Embedding(config.VocabSize, config.Width);
         position_embeddings = nn.Embedding(config.ContextLength, config.Width);
         token_type_embeddings = config.TokenTypes > 0 ? nn.Embedding(config.TokenTypes, config.Width) : null;
-        LayerNorm = nn.LayerNorm(config.Width, eps: 1e-12);
+        LayerNorm = nn.LayerNorm(config.Width, eps: config.LayerNormEps);
         dropout = nn.Dropout(config.Dropout);
         RegisterComponents();
     }
@@ -103,7 +105,7 @@ public sealed class BertOutput : nn.Module<Tensor, Tensor, Tensor>
     public BertOutput(BertConfig config, int from) : base("output")
     {
         dense = nn.Linear(from, config.Width);
-        LayerNorm = nn.LayerNorm(config.Width, eps: 1e-12);
+        LayerNorm = nn.LayerNorm(config.Width, eps: config.LayerNormEps);
         dropout = nn.Dropout(config.Dropout);
         RegisterComponents();
     }
@@ -246,7 +248,7 @@ public sealed class BertTransform : nn.Module<Tensor, Tensor>
     public BertTransform(BertConfig config) : base("transform")
     {
         dense = nn.Linear(config.Width, config.Width);
-        LayerNorm = nn.LayerNorm(config.Width, eps: 1e-12);
+        LayerNorm = nn.LayerNorm(config.Width, eps: config.LayerNormEps);
         RegisterComponents();
     }
 

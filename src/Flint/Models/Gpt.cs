@@ -15,7 +15,9 @@ namespace Flint.Models;
 /// <param name="Dropout">Dropout on embeddings, attention and residual branches (0 for the fastest, reproducible runs).</param>
 /// <param name="Bias">Biases in linear layers (GPT-2 has them).</param>
 /// <param name="FeedForward">Inner size of the MLP (0 means 4 × width).</param>
-public sealed record GptConfig(int VocabSize, int ContextLength, int Layers, int Heads, int Width, double Dropout = 0.0, bool Bias = true, int FeedForward = 0)
+/// <param name="Activation">The MLP's activation: exact GELU (Flint's default) or GPT-2's tanh approximation (<c>gelu_new</c>, for imported GPT-2 weights).</param>
+public sealed record GptConfig(int VocabSize, int ContextLength, int Layers, int Heads, int Width, double Dropout = 0.0, bool Bias = true, int FeedForward = 0,
+    Activation Activation = Activation.Gelu)
 {
     /// <summary>A few thousand parameters: for tests.</summary>
     public static GptConfig Nano(int vocabSize = 64) => ModelPresets.Get("nano").ToGpt(vocabSize);
@@ -116,25 +118,32 @@ public sealed class CausalSelfAttention : nn.Module<Tensor, Tensor>
     }
 }
 
-/// <summary>The position-wise feed-forward network: width → inner → width with GELU.</summary>
+/// <summary>The position-wise feed-forward network: width → inner → width with GELU (exact, or GPT-2's tanh form).</summary>
 public sealed class GptMlp : nn.Module<Tensor, Tensor>
 {
     readonly Linear c_fc, c_proj;
-    readonly GELU gelu;
     readonly Dropout dropout;
+    readonly Activation _activation;
 
     /// <summary>Creates the layer.</summary>
     public GptMlp(GptConfig config) : base("mlp")
     {
         c_fc = nn.Linear(config.Width, config.Inner, hasBias: config.Bias);
-        gelu = nn.GELU();
         c_proj = nn.Linear(config.Inner, config.Width, hasBias: config.Bias);
         dropout = nn.Dropout(config.Dropout);
+        _activation = config.Activation;
         RegisterComponents();
     }
 
     /// <inheritdoc />
-    public override Tensor forward(Tensor x) => dropout.call(c_proj.call(gelu.call(c_fc.call(x))));
+    public override Tensor forward(Tensor x)
+    {
+        var h = c_fc.call(x); // (B, T, inner)
+        return dropout.call(c_proj.call(_activation == Activation.GeluNew ? GeluNew(h) : F.gelu(h)));
+    }
+
+    /// <summary>HF's <c>gelu_new</c>: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), written out as GPT-2's code has it.</summary>
+    public static Tensor GeluNew(Tensor x) => 0.5 * x * (1.0 + tanh(Math.Sqrt(2.0 / Math.PI) * (x + 0.044715 * pow(x, 3.0))));
 }
 
 /// <summary>A pre-LayerNorm transformer block: x + attn(ln_1(x)), then + mlp(ln_2(x)).</summary>

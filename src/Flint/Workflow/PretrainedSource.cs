@@ -15,7 +15,7 @@ public sealed record PretrainedSource(ITextEncoder Body, ITokenizer Tokenizer, s
 {
     /// <summary>
     /// Resolves <see cref="FinetuneSpec.From"/>: a pretraining run folder, a checkpoint folder inside one, a HuggingFace
-    /// GPT-2 folder (model.safetensors with vocab files), or <c>scratch</c> (random weights; architecture from
+    /// BERT or GPT-2 folder (config.json, model.safetensors and tokenizer files; see <see cref="HuggingFaceSource"/>), or <c>scratch</c> (random weights; architecture from
     /// <see cref="FinetuneSpec.ArchitectureOf"/>, or <c>model.preset</c> and <c>tokenizer</c>).
     /// </summary>
     /// <param name="spec">The fine-tuning settings (from, architecture_of, tokenizer, model.preset, model.dropout).</param>
@@ -29,7 +29,7 @@ public sealed record PretrainedSource(ITextEncoder Body, ITokenizer Tokenizer, s
         var runPath = File.Exists(Path.Combine(from, RunFolder.ConfigFile)) ? from
             : File.Exists(Path.Combine(from, "..", "..", RunFolder.ConfigFile)) ? Path.GetFullPath(Path.Combine(from, "..", "..")) : null;
         if (runPath is not null) return FromRun(spec, PretrainingRun(runPath, "--from"), runPath == from ? null : from, loadWeights);
-        if (File.Exists(Path.Combine(from, "model.safetensors"))) return FromHuggingFace(from, spec.Model.Dropout, loadWeights);
+        if (File.Exists(Path.Combine(from, "model.safetensors"))) return HuggingFaceSource.Resolve(from, spec.Model.Dropout, loadWeights);
         throw new InvalidDataException($"--from {from} is not a run folder (no config.yaml), a checkpoint folder, or a HuggingFace folder (no model.safetensors).");
     }
 
@@ -75,24 +75,6 @@ public sealed record PretrainedSource(ITextEncoder Body, ITokenizer Tokenizer, s
             rename: key => key.StartsWith(prefix, StringComparison.Ordinal) ? key[prefix.Length..] : null);
         return new PretrainedSource(body, tokenizer, model.Preset.Name, run.Path,
             $"loaded {report.Loaded.Count} tensors of {run.Name} ({model.Objective.ToString().ToLowerInvariant()} pretraining) from {checkpoint}; added a new classification head");
-    }
-
-    /// <summary>A HuggingFace GPT-2 folder (model.safetensors, GPT-2's tokenizer).</summary>
-    static PretrainedSource FromHuggingFace(string from, double dropout, bool loadWeights)
-    {
-        var weights = Path.Combine(from, "model.safetensors");
-        var entries = Safetensors.ReadHeader(weights).Entries;
-        var names = entries.Select(e => e.Name).ToList();
-        if (!names.Any(n => n.Contains("attn.c_attn", StringComparison.Ordinal)))
-            throw new InvalidDataException($"--from {from}: model.safetensors is not a GPT-2 checkpoint Flint recognises (no attn.c_attn weights).");
-        var wte = entries.First(e => e.Name.EndsWith("wte.weight", StringComparison.Ordinal));
-        int layers = names.Where(n => n.Contains(".h.", StringComparison.Ordinal)).Select(n => int.Parse(n.Split(".h.")[1].Split('.')[0], System.Globalization.CultureInfo.InvariantCulture)).Max() + 1;
-        var wpe = entries.First(e => e.Name.EndsWith("wpe.weight", StringComparison.Ordinal));
-        int width = (int)wte.Shape[1];
-        var gpt = new Gpt(new GptConfig((int)wte.Shape[0], (int)wpe.Shape[0], layers, Math.Max(1, width / 64), width, dropout));
-        if (!loadWeights) return new PretrainedSource(gpt, new Gpt2Tokenizer(), "gpt2", null, $"the architecture of {from}");
-        var report = HuggingFaceWeights.LoadGpt2(gpt, weights);
-        return new PretrainedSource(gpt, new Gpt2Tokenizer(), "gpt2", null, $"HuggingFace GPT-2 from {from}: {report.Describe(5)}; the LM head is tied and dropped");
     }
 
     static ITextEncoder Build(ModelPreset preset, ITokenizer tokenizer, Objective objective, double dropout) =>
