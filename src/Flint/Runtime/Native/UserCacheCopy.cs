@@ -32,14 +32,17 @@ public static class UserCacheCopy
     /// Never writes beside <paramref name="original"/>. Safe when several processes race: each builds in its own
     /// temporary folder and the first rename wins.
     /// </summary>
-    public static string Ensure(string original)
+    /// <param name="original">The stock library.</param>
+    /// <param name="cacheRoot">The cache folder; <see cref="Root"/> when null.</param>
+    public static string Ensure(string original, string? cacheRoot = null)
     {
         original = Path.GetFullPath(original);
-        var folder = Path.Combine(Root, Key(original));
+        var root = cacheRoot ?? Root;
+        var folder = Path.Combine(root, Key(original));
         var copy = Path.Combine(folder, Path.GetFileName(original));
         if (IsPatched(copy)) return copy;
 
-        Directory.CreateDirectory(Root);
+        Directory.CreateDirectory(root);
         var staging = folder + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
         Directory.CreateDirectory(staging);
         try
