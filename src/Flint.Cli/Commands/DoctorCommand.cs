@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Flint.Runtime;
+using Flint.Runtime.Native;
+using Flint.Workflow;
 using Spectre.Console;
 
 namespace Flint.Cli.Commands;
@@ -29,7 +31,9 @@ internal static class DoctorCommand
         table.AddRow("libtorch", Markup.Escape(report.LibTorchVersion));
         table.AddRow("threads", $"{report.Threads} (of {report.LogicalCores} logical cores)");
         table.AddRow("devices", report.Devices.Count == 0 ? "none" : string.Join(", ", report.Devices));
-        table.AddRow("native fix (GLIBCXX_3.4.32)", report.NativeFix?.ToString() ?? "unknown");
+        table.AddRow("native fix (GLIBCXX_3.4.32)", Markup.Escape(report.NativeFix is { } fix ? Describe(fix, report.NativeLibrary) : "unknown"));
+        table.AddRow("installed at", Markup.Escape(AppContext.BaseDirectory));
+        table.AddRow("bundled data", Markup.Escape(BundledDataFolder()));
         table.AddRow("fp32 GEMM", report.Gemm is { } g ? $"{g.GFlops:F1} GFLOP/s (best of {g.Repeats}, N={g.Size}; median {g.MedianGFlops:F1})" : "not measured");
         var problems = report.Problems.ToList();
         if (Flint.Runtime.Distributed.DistributedEnvironment.UnderMpi)
@@ -48,5 +52,26 @@ internal static class DoctorCommand
         }
         foreach (var problem in problems) AnsiConsole.MarkupLine($"[red]Problem:[/] {Markup.Escape(problem)}");
         return 1;
+    }
+
+    static string Describe(NativeFixState fix, string? library) => fix switch
+    {
+        NativeFixState.NotNeeded => "NotNeeded (the system libstdc++ has it)",
+        NativeFixState.Applied => $"Applied ({library})",
+        NativeFixState.AppliedAtStartup => $"AppliedAtStartup ({library})",
+        NativeFixState.AppliedInUserCache => $"AppliedInUserCache ({library})",
+        _ => fix.ToString(),
+    };
+
+    static string BundledDataFolder()
+    {
+        try
+        {
+            return BundledData.Root;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return "not found (flint demo needs it; reinstall the tool or run from a Flint checkout)";
+        }
     }
 }

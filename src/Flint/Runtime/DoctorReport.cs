@@ -15,11 +15,12 @@ namespace Flint.Runtime;
 /// <param name="LogicalCores">Logical cores the process may use.</param>
 /// <param name="Devices">Devices TorchSharp can see (<c>cpu</c>, then <c>cuda:N</c>).</param>
 /// <param name="NativeFix">Whether the GLIBCXX fix was needed and applied.</param>
+/// <param name="NativeLibrary">The libLibTorchSharp.so the fix made loadable (application folder or per-user cache); null when none was needed.</param>
 /// <param name="Gemm">The fp32 GEMM throughput probe.</param>
 /// <param name="Problems">Anything that stops Flint from working; empty when healthy.</param>
 public sealed record DoctorReport(
     string Os, string Dotnet, string FlintVersion, string TorchSharpVersion, string LibTorchVersion,
-    int Threads, int LogicalCores, IReadOnlyList<string> Devices, NativeFixState? NativeFix, GemmResult? Gemm,
+    int Threads, int LogicalCores, IReadOnlyList<string> Devices, NativeFixState? NativeFix, string? NativeLibrary, GemmResult? Gemm,
     IReadOnlyList<string> Problems)
 {
     /// <summary>True when nothing stops Flint from working.</summary>
@@ -51,7 +52,7 @@ public sealed record DoctorReport(
         }
         return new DoctorReport(
             RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription, FlintInfo.Version,
-            VersionOf(typeof(torch).Assembly), libtorch, threads, Environment.ProcessorCount, devices, fix, gemm, problems);
+            VersionOf(typeof(torch).Assembly), libtorch, threads, Environment.ProcessorCount, devices, fix, TorchNative.LibraryPath, gemm, problems);
     }
 
     static string VersionOf(Assembly assembly) =>

@@ -11,4 +11,11 @@ public enum NativeFixState
     AppliedAtStartup,
     /// <summary>The fix was needed but no libLibTorchSharp.so was found in the application folder.</summary>
     LibraryNotFound,
+    /// <summary>
+    /// The fix was needed and the application folder is not Flint's to edit (a NuGet package folder, a tool's package store,
+    /// a read-only install, or FLINT_NATIVE_FIX=user-cache): a patched copy in the per-user cache is loaded instead.
+    /// </summary>
+    AppliedInUserCache,
+    /// <summary>The fix was needed but could not be made (the per-user cache was not writable); the load will fail.</summary>
+    Failed,
 }
