@@ -91,6 +91,7 @@ internal static class ToolCommands
                 var run = RunFolder.Open(Path.Combine(temp, "run"), RunKind.Describe, false, spec);
                 using var trainer = TrainingSetupAccess.Trainer(spec, run);
                 Console.WriteLine(trainer.DescribeLoop());
+                run.ReleaseLock();
             }
             finally
             {

@@ -27,7 +27,7 @@ public static class PretrainJob
     {
         var started = DateTimeOffset.UtcNow;
         spec = Checked(KeepRecordedBudget(spec));
-        var run = Ranks.OpenRun(spec.Out, RunKind.Pretrain, spec.Resume is not null, spec);
+        var run = Ranks.OpenRun(spec.Out, RunKind.Pretrain, spec.Resume is not null, spec, log);
         log.WriteLine($"Run folder: {run.Path}");
         return Ranks.Track(run, () => Train(spec, run, started, log));
     }

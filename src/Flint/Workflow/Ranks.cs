@@ -15,13 +15,13 @@ internal static class Ranks
     public static IDistributedContext World => DistributedEnvironment.Current;
 
     /// <summary>The run folder: created by the leader; the others open it once it exists. Every rank must have the same settings.</summary>
-    public static RunFolder OpenRun(string? @out, RunKind kind, bool resuming, object spec)
+    public static RunFolder OpenRun(string? @out, RunKind kind, bool resuming, object spec, TextWriter log)
     {
         var world = World;
-        if (world.WorldSize == 1) return RunFolder.Open(@out, kind, resuming, spec);
+        if (world.WorldSize == 1) return RunFolder.Open(@out, kind, resuming, spec, log);
         CheckSameSettings(world, spec);
         if (@out is null) throw new Config.ConfigException("run", ["out: required when running on several processes (they must agree on one run folder). Pass --out DIR."]);
-        RunFolder? run = world.IsLeader ? RunFolder.Open(@out, kind, resuming, spec) : null;
+        RunFolder? run = world.IsLeader ? RunFolder.Open(@out, kind, resuming, spec, log) : null;
         world.Barrier();
         return run ?? RunFolder.Existing(@out);
     }
