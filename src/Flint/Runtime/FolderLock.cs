@@ -70,12 +70,12 @@ public sealed class FolderLock : IDisposable
         throw new IOException($"{folder}: could not take {file}; other processes keep taking it. Is another flint writing here?");
     }
 
-    /// <summary>Whether a live process other than this one holds <paramref name="folder"/> (a stale or absent lock is not held).</summary>
-    public static bool IsHeldByAnother(string folder)
+    /// <summary>Whether a live process (this one included) holds <paramref name="folder"/>; a stale or absent lock is not held.</summary>
+    public static bool IsHeld(string folder)
     {
         folder = Path.GetFullPath(folder);
         var file = Path.Combine(folder, FileName);
-        return System.IO.File.Exists(file) && Owner.Read(file) is { } owner && owner.Pid != Environment.ProcessId && IsAlive(owner, folder);
+        return System.IO.File.Exists(file) && Owner.Read(file) is { } owner && IsAlive(owner, folder);
     }
 
     /// <summary>Releases the lock (deletes the lock file).</summary>
