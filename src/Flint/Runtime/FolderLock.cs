@@ -91,6 +91,7 @@ public sealed class FolderLock : IDisposable
     {
         if (!string.Equals(owner.Host, Environment.MachineName, StringComparison.Ordinal)) return true; // cannot look at another machine's processes
         if (owner.Pid == Environment.ProcessId) return Held.ContainsKey(folder); // else this process took it and lost track of it
+        if (IsZombie(owner.Pid)) return false;
         try
         {
             using var process = Process.GetProcessById(owner.Pid);
@@ -103,6 +104,25 @@ public sealed class FolderLock : IDisposable
         catch (System.ComponentModel.Win32Exception)
         {
             return true; // it exists but we may not look at it
+        }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="pid"/> has exited but was not yet reaped by its parent (Linux state Z or X). Such a process
+    /// still "exists" to <see cref="Process"/>; a killed run waits in this state until its launcher (e.g. mpirun) collects it.
+    /// </summary>
+    static bool IsZombie(int pid)
+    {
+        try
+        {
+            var stat = System.IO.File.ReadAllText($"/proc/{pid}/stat");
+            // "pid (command) state …": the command may hold spaces and parentheses, so read after the last ')'.
+            var state = stat[(stat.LastIndexOf(')') + 1)..].TrimStart();
+            return state.Length > 0 && state[0] is 'Z' or 'X';
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // not Linux, or no such process (then Process says so)
         }
     }
 

@@ -141,6 +141,63 @@ public sealed class RunLockHostileTests
     }
 
     [Fact]
+    public void A_lock_of_a_killed_process_its_launcher_has_not_reaped_yet_is_stale()
+    {
+        using var folder = TestPaths.NewTempFolder();
+        var run = NewRun(folder);
+        // A zombie: the shell's background child exits, and its parent (the shell, now exec'd into sleep) never reaps it,
+        // as a killed MPI rank waits for mpirun.
+        using var parent = Process.Start(new ProcessStartInfo("sh", ["-c", "true & echo $!; exec sleep 60"]) { RedirectStandardOutput = true, UseShellExecute = false })!;
+        try
+        {
+            int zombie = int.Parse(parent.StandardOutput.ReadLine()!, CultureInfo.InvariantCulture);
+            Thread.Sleep(300);
+            WriteLock(run, zombie, Environment.MachineName, DateTimeOffset.UtcNow);
+            var log = new StringWriter();
+
+            RunFolder.Open(run, RunKind.Pretrain, true, new PretrainSpec(), log).ReleaseLock();
+
+            Assert.Contains($"process {zombie}", log.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            parent.Kill();
+        }
+    }
+
+    [SkippableFact]
+    public void A_two_rank_run_into_a_locked_folder_stops_every_rank_with_the_message_instead_of_hanging()
+    {
+        Skip.IfNot(File.Exists("/usr/bin/mpirun"), "Open MPI is not installed (.ci/run installs it).");
+        using var folder = TestPaths.NewTempFolder();
+        var run = NewRun(folder);
+        using var other = Process.Start(new ProcessStartInfo("sleep", "120") { UseShellExecute = false })!;
+        try
+        {
+            WriteLock(run, other.Id, Environment.MachineName, DateTimeOffset.UtcNow);
+            var start = new ProcessStartInfo("mpirun") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            if (Environment.UserName == "root") start.ArgumentList.Add("--allow-run-as-root");
+            foreach (var a in new[] { "--oversubscribe", "-np", "2", "dotnet", Path.Combine(AppContext.BaseDirectory, "Flint.Cli.dll"), "pretrain",
+                         "--data", TestPaths.Data("tinyshakespeare", "input.txt"), "--out", run, "--model.preset", "nano", "--tokenizer", "char",
+                         "--trainer.max-steps", "2", "--trainer.progress", "false", "--resume", "last" })
+                start.ArgumentList.Add(a);
+            using var job = Process.Start(start)!;
+            var output = job.StandardOutput.ReadToEndAsync();
+            var error = job.StandardError.ReadToEndAsync();
+            bool ended = job.WaitForExit(90_000);
+            if (!ended) job.Kill(entireProcessTree: true);
+
+            Assert.True(ended, "the ranks hung after rank 0 was refused the run folder");
+            Assert.NotEqual(0, job.ExitCode);
+            Assert.Contains($"process {other.Id}", output.Result + error.Result, StringComparison.Ordinal);
+        }
+        finally
+        {
+            other.Kill();
+        }
+    }
+
+    [Fact]
     public void A_lock_held_on_another_host_is_never_taken_over()
     {
         using var folder = TestPaths.NewTempFolder();
