@@ -21,6 +21,11 @@ internal static class RunsCommand
         var list = new Command("runs", "List the runs under the runs root (from its index, flint.db).") { root, kind, tag, status, sort };
         list.SetAction(parse => CliErrors.Guard(() =>
         {
+            if (!Directory.Exists(parse.GetValue(root)))
+            {
+                AnsiConsole.MarkupLine(Markup.Escape($"No runs in {parse.GetValue(root)} (no such folder)."));
+                return 0;
+            }
             var store = RunStore.Open(parse.GetValue(root)!);
             IEnumerable<RunRecord> runs = store.List(parse.GetValue(kind), parse.GetValue(tag), parse.GetValue(status));
             if (parse.GetValue(sort) is { } metric)
@@ -40,7 +45,7 @@ internal static class RunsCommand
         var show = new Command("show", "Show one run: configuration, metrics, tags, notes.") { id, root };
         show.SetAction(parse => CliErrors.Guard(() =>
         {
-            var r = RunStore.Open(parse.GetValue(root)!).Get(parse.GetValue(id)!);
+            var r = RunStore.OpenExisting(parse.GetValue(root)!).Get(parse.GetValue(id)!);
             var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape(r.Id)).AddColumn("key").AddColumn("value");
             table.AddRow("kind / status", $"{r.Kind} / {r.Status}");
             if (r.Parent is not null) table.AddRow("parent", Markup.Escape(r.Parent));
@@ -56,7 +61,7 @@ internal static class RunsCommand
         var compare = new Command("compare", "Print the configuration differences and the metrics of several runs side by side.") { ids, root };
         compare.SetAction(parse => CliErrors.Guard(() =>
         {
-            var store = RunStore.Open(parse.GetValue(root)!);
+            var store = RunStore.OpenExisting(parse.GetValue(root)!);
             var runs = parse.GetValue(ids)!.Select(store.Get).ToList();
             var table = new Table().Border(TableBorder.Rounded).AddColumn("key");
             foreach (var r in runs) table.AddColumn(Markup.Escape(r.Id));
@@ -71,14 +76,14 @@ internal static class RunsCommand
 
         var tagValue = new Argument<string>("tag") { Description = "The tag." };
         var tagCommand = new Command("tag", "Tag a run.") { id, tagValue, root };
-        tagCommand.SetAction(parse => CliErrors.Guard(() => { RunStore.Open(parse.GetValue(root)!).Tag(parse.GetValue(id)!, parse.GetValue(tagValue)!); return 0; }));
+        tagCommand.SetAction(parse => CliErrors.Guard(() => { RunStore.OpenExisting(parse.GetValue(root)!).Tag(parse.GetValue(id)!, parse.GetValue(tagValue)!); return 0; }));
         var noteValue = new Argument<string>("note") { Description = "The note." };
         var note = new Command("note", "Set a run's note.") { id, noteValue, root };
-        note.SetAction(parse => CliErrors.Guard(() => { RunStore.Open(parse.GetValue(root)!).Note(parse.GetValue(id)!, parse.GetValue(noteValue)!); return 0; }));
+        note.SetAction(parse => CliErrors.Guard(() => { RunStore.OpenExisting(parse.GetValue(root)!).Note(parse.GetValue(id)!, parse.GetValue(noteValue)!); return 0; }));
         var reindex = new Command("reindex", "Rebuild the index from the run folders (tags and notes are kept).") { root };
         reindex.SetAction(parse => CliErrors.Guard(() =>
         {
-            int n = RunStore.Open(parse.GetValue(root)!).Reindex();
+            int n = RunStore.OpenExisting(parse.GetValue(root)!).Reindex();
             AnsiConsole.MarkupLine($"Indexed {n} runs.");
             return 0;
         }));
@@ -103,7 +108,7 @@ internal static class RunsCommand
         command.SetAction(parse => CliErrors.Guard(() =>
         {
             var folders = parse.GetValue(ids)!.Select(i => Directory.Exists(i) && File.Exists(Path.Combine(i, "config.yaml")) ? i
-                : RunStore.Open(parse.GetValue(root)!) is var store ? store.FolderOf(store.Get(i)) : i).ToList();
+                : RunStore.OpenExisting(parse.GetValue(root)!) is var store ? store.FolderOf(store.Get(i)) : i).ToList();
             ReportBuilder.Write(new ReportRequest(parse.GetValue(title)!, folders), parse.GetValue(output)!);
             AnsiConsole.MarkupLine(Markup.Escape($"Wrote {Path.GetFullPath(parse.GetValue(output)!)} ({folders.Count} runs)."));
             return 0;

@@ -33,6 +33,8 @@ internal static class TokenizeCommand
             var options = new TokenizeOptions(parse.GetValue(validation), parse.GetValue(seed), parse.GetValue(threads), Overwrite: parse.GetValue(overwrite));
             var result = ProgressReporter.Run("tokenizing", report => TokenizeJob.Run(files, chosen, parse.GetValue(output)!, options, corpus,
                 new Progress<TokenizeProgress>(p => report(p.TotalBytes == 0 ? 1 : p.BytesRead / (double)p.TotalBytes, $"{p.MegabytesPerSecond:F1} MB/s, {p.Tokens:N0} tokens"))));
+            if (result.RemovedLeftovers.Count > 0)
+                AnsiConsole.MarkupLine(Markup.Escape($"Removed {string.Join(", ", result.RemovedLeftovers)} (left by an interrupted tokenization)."));
             Summarise(result, parse.GetValue(output)!);
             return 0;
         }));

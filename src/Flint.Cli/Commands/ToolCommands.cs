@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Flint.Config;
 using Flint.Models;
 using Flint.Text.Data;
@@ -59,12 +60,20 @@ internal static class ToolCommands
         var command = new Command("generate", "Continue a prompt with a pretrained decoder (KV cache; greedy, temperature, top-k, top-p).") { from, prompt, tokens, temperature, topK, topP, seed };
         command.SetAction(parse => CliErrors.Guard(() =>
         {
+            // Checked before the model loads, all at once: libtorch would fail on these deep inside sampling, or sample nonsense.
+            double t = parse.GetValue(temperature), p = parse.GetValue(topP);
+            int k = parse.GetValue(topK), n = parse.GetValue(tokens);
+            var problems = new List<string>();
+            if (!double.IsFinite(t) || t < 0) problems.Add($"--temperature: must be a finite number ≥ 0 (0 is greedy), got {t.ToString(CultureInfo.InvariantCulture)}.");
+            if (!(p > 0 && p <= 1)) problems.Add($"--top-p: must be in (0, 1] (1 turns it off), got {p.ToString(CultureInfo.InvariantCulture)}.");
+            if (k < 0) problems.Add($"--top-k: must be ≥ 0 (0 turns it off), got {k}.");
+            if (n < 1) problems.Add($"--max-new-tokens: must be at least 1, got {n}.");
+            if (problems.Count > 0) throw new ConfigException("generate", problems);
             var source = PretrainedSource.Resolve(new FinetuneSpec { From = parse.GetValue(from)!, Model = new() { Dropout = 0 } });
             if (source.Body is not Gpt gpt) throw new InvalidOperationException($"{parse.GetValue(from)} holds an encoder; generation needs a causal decoder (a clm run).");
             var ids = source.Tokenizer.Encode(parse.GetValue(prompt)!).Select(i => (long)i).ToArray();
             if (ids.Length == 0) ids = [source.Tokenizer.Specials.Eos ?? 0];
-            var output = gpt.Generate(ids, parse.GetValue(tokens), parse.GetValue(temperature), parse.GetValue(topK) is > 0 and var k ? k : null,
-                parse.GetValue(topP) is < 1 and var p ? p : null, source.Tokenizer.Specials.Eos, parse.GetValue(seed));
+            var output = gpt.Generate(ids, n, t, k > 0 ? k : null, p < 1 ? p : null, source.Tokenizer.Specials.Eos, parse.GetValue(seed));
             Console.WriteLine(source.Tokenizer.Decode(output.Select(i => (int)i)));
             return 0;
         }));
@@ -91,6 +100,7 @@ internal static class ToolCommands
                 var run = RunFolder.Open(Path.Combine(temp, "run"), RunKind.Describe, false, spec);
                 using var trainer = TrainingSetupAccess.Trainer(spec, run);
                 Console.WriteLine(trainer.DescribeLoop());
+                run.ReleaseLock();
             }
             finally
             {

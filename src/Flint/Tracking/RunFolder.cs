@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Flint.Config;
+using Flint.Runtime;
 
 namespace Flint.Tracking;
 
@@ -9,6 +10,8 @@ namespace Flint.Tracking;
 /// </summary>
 public sealed class RunFolder
 {
+    FolderLock? _lock;
+
     RunFolder(string path) => Path = path;
 
     /// <summary>The folder.</summary>
@@ -24,22 +27,47 @@ public sealed class RunFolder
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
     /// <summary>
-    /// Opens <paramref name="out"/> (or <c>runs/KIND-TIMESTAMP</c>) and writes <paramref name="spec"/> as its <c>config.yaml</c>.
-    /// A folder that already holds a run is only reopened when resuming, so a finished run is never overwritten by accident.
+    /// Opens <paramref name="out"/> (or <c>runs/KIND-TIMESTAMP</c>), locks it for this process (<see cref="LockFile"/>; a
+    /// stale lock of a dead process is taken over with a line on <paramref name="log"/>) and writes <paramref name="spec"/>
+    /// as its <c>config.yaml</c>. A folder that already holds a run is only reopened when resuming, so a finished run is
+    /// never overwritten by accident; a non-empty folder that is not a run is never written into.
     /// </summary>
-    public static RunFolder Open(string? @out, RunKind kind, bool resuming, object spec)
+    public static RunFolder Open(string? @out, RunKind kind, bool resuming, object spec, TextWriter? log = null)
     {
         var path = @out ?? System.IO.Path.Combine("runs", $"{kind.Name()}-{DateTime.Now:yyyyMMdd-HHmmss}");
-        bool exists = System.IO.File.Exists(System.IO.Path.Combine(path, ConfigFile));
-        if (exists && !resuming)
-            throw new IOException($"{path} already holds a run. Continue it with --resume last, or choose another --out.");
+        if (!System.IO.File.Exists(System.IO.Path.Combine(path, ConfigFile)) && Directory.Exists(path)
+            && Directory.EnumerateFileSystemEntries(path).Any(e => !System.IO.Path.GetFileName(e).StartsWith(LockFile, StringComparison.Ordinal)))
+            throw new IOException($"{path} is not empty and is not a Flint run (it has no config.yaml); Flint writes only into new, empty or run folders, " +
+                "so nothing in it was touched. Choose another --out (a new or empty folder).");
         Directory.CreateDirectory(path);
-        var run = new RunFolder(System.IO.Path.GetFullPath(path));
-        if (exists && run.Kind != kind)
-            throw new IOException($"{path} holds a {run.ConfigValue("kind")} run; 'flint {kind.Name()} --resume' cannot continue it. Choose another --out (did you mean --from?).");
-        // A resumed run keeps its record until the checkpoint accepted the settings (the job then rewrites it).
-        if (!exists) run.WriteConfig(kind, spec);
-        return run;
+        var run = new RunFolder(System.IO.Path.GetFullPath(path)) { _lock = FolderLock.Acquire(path, log ?? Console.Out) };
+        try
+        {
+            // Checked under the lock: another process may have made a run here since the check above.
+            bool exists = System.IO.File.Exists(run.File(ConfigFile));
+            if (exists && !resuming)
+                throw new IOException($"{path} already holds a run. Continue it with --resume last, or choose another --out.");
+            if (exists && run.Kind != kind)
+                throw new IOException($"{path} holds a {run.ConfigValue("kind")} run; 'flint {kind.Name()} --resume' cannot continue it. Choose another --out (did you mean --from?).");
+            // A resumed run keeps its record until the checkpoint accepted the settings (the job then rewrites it).
+            if (!exists) run.WriteConfig(kind, spec);
+            return run;
+        }
+        catch
+        {
+            run.ReleaseLock();
+            throw;
+        }
+    }
+
+    /// <summary>The lock file a run holds while a command writes into it (pid, host and start time of that process).</summary>
+    public const string LockFile = FolderLock.FileName;
+
+    /// <summary>Releases this process's lock on the run folder (when the command that opened it is done); nothing when it holds none.</summary>
+    public void ReleaseLock()
+    {
+        _lock?.Dispose();
+        _lock = null;
     }
 
     /// <summary>Writes <paramref name="spec"/> (a settings record) as <c>config.yaml</c>, in the one settings format.</summary>

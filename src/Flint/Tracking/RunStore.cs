@@ -24,18 +24,78 @@ public sealed class RunStore
     /// <summary>The runs root.</summary>
     public string Root { get; }
 
-    /// <summary>Opens (creating if needed) the store of <paramref name="root"/>.</summary>
-    public static RunStore Open(string root)
+    /// <summary>
+    /// Opens (creating if needed) the store of <paramref name="root"/>. A corrupt database, or one made by an incompatible
+    /// version, is moved aside (<c>flint.db.corrupt-TIME</c>) and rebuilt from the run folders, which is said on
+    /// <paramref name="log"/> (standard output by default). One that cannot be opened at all is an <see cref="IOException"/>.
+    /// </summary>
+    public static RunStore Open(string root, TextWriter? log = null)
     {
         Directory.CreateDirectory(root);
         var store = new RunStore(root);
-        store.Execute("PRAGMA journal_mode=WAL;");
-        store.Execute("""
+        try
+        {
+            store.Prepare();
+        }
+        catch (Exception e) when (e is InvalidDataException or SqliteException { SqliteErrorCode: CorruptCode or NotADatabaseCode })
+        {
+            var aside = store.SetAside();
+            store.Prepare();
+            int runs = store.Reindex();
+            (log ?? Console.Out).WriteLine($"The runs index {store.Database} was unreadable ({e.Message.TrimEnd('.')}): moved it to {Path.GetFileName(aside)} and " +
+                $"rebuilt it from {runs} run folder(s). Tags and notes were not recovered (the old file keeps them).");
+        }
+        catch (SqliteException e)
+        {
+            throw new IOException($"{store.Database}: cannot open the runs index ({e.Message.TrimEnd('.')}). It is only a cache of the run folders: " +
+                "move it away and run 'flint runs reindex'.", e);
+        }
+        return store;
+    }
+
+    /// <summary>Opens the store of an existing runs root; a clear error, and nothing created, when there is no such folder.</summary>
+    public static RunStore OpenExisting(string root, TextWriter? log = null) => Directory.Exists(root)
+        ? Open(root, log)
+        : throw new DirectoryNotFoundException($"{root}: no such runs folder. Pass --runs with the folder that holds your runs (default: runs).");
+
+    // SQLite's result codes for a damaged file and for a file that is not a database.
+    const int CorruptCode = 11;
+    const int NotADatabaseCode = 26;
+
+    static readonly string[] Columns = ["id", "name", "kind", "status", "started", "finished", "config", "parent", "metrics", "tags", "notes"];
+
+    string Database => Path.Combine(Root, FileName);
+
+    /// <summary>Creates the table if needed, then checks the file's integrity and that the table is the one this version writes.</summary>
+    void Prepare()
+    {
+        Execute("PRAGMA journal_mode=WAL;");
+        Execute("""
             CREATE TABLE IF NOT EXISTS runs (
                 id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, started TEXT, finished TEXT,
                 config TEXT NOT NULL, parent TEXT, metrics TEXT NOT NULL, tags TEXT NOT NULL DEFAULT '', notes TEXT NOT NULL DEFAULT '');
             """);
-        return store;
+        using var connection = Connect();
+        using var check = connection.CreateCommand();
+        check.CommandText = "PRAGMA quick_check;";
+        if (check.ExecuteScalar() is not "ok" and var problem) throw new InvalidDataException($"integrity check: {problem}");
+        check.CommandText = "SELECT name FROM pragma_table_info('runs');";
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        using (var reader = check.ExecuteReader())
+            while (reader.Read()) present.Add(reader.GetString(0));
+        if (Columns.Where(c => !present.Contains(c)).ToList() is { Count: > 0 } missing)
+            throw new InvalidDataException($"its runs table has no {string.Join(", ", missing)} column; another version of Flint made it");
+    }
+
+    /// <summary>Moves the database (and its WAL files) to <c>flint.db.corrupt-TIME</c>; returns the new path.</summary>
+    string SetAside()
+    {
+        var aside = $"{Database}.corrupt-{DateTime.Now:yyyyMMdd-HHmmss}";
+        for (int n = 2; File.Exists(aside); n++) aside = $"{Database}.corrupt-{DateTime.Now:yyyyMMdd-HHmmss}-{n}";
+        File.Move(Database, aside);
+        foreach (var suffix in new[] { "-wal", "-shm" })
+            if (File.Exists(Database + suffix)) File.Move(Database + suffix, aside + suffix);
+        return aside;
     }
 
     /// <summary>The store for the runs root that holds <paramref name="runFolder"/> (its parent folder, or the demo folder's parent).</summary>
@@ -117,8 +177,8 @@ public sealed class RunStore
         return matches.Count switch
         {
             1 => matches[0],
-            0 => throw new KeyNotFoundException($"No run '{id}' in {Root}. 'flint runs' lists them; 'flint runs reindex' rebuilds the index from the folders."),
-            _ => throw new KeyNotFoundException($"'{id}' matches {matches.Count} runs ({string.Join(", ", matches.Take(5).Select(m => m.Id))}); give more of the id."),
+            0 => throw new RunNotFoundException($"No run '{id}' in {Root}. 'flint runs' lists them; 'flint runs reindex' rebuilds the index from the folders."),
+            _ => throw new RunNotFoundException($"'{id}' matches {matches.Count} runs ({string.Join(", ", matches.Take(5).Select(m => m.Id))}); give more of the id."),
         };
     }
 

@@ -35,7 +35,7 @@ public static class DemoJob
     /// <summary>Runs the demo.</summary>
     public static DemoResult Run(DemoSpec spec, TextWriter log)
     {
-        var demoRun = RunFolder.Open(System.IO.Path.Combine(spec.Out, $"demo-{DateTime.Now:yyyyMMdd-HHmmss}"), RunKind.Demo, false, spec);
+        var demoRun = RunFolder.Open(System.IO.Path.Combine(spec.Out, $"demo-{DateTime.Now:yyyyMMdd-HHmmss}"), RunKind.Demo, false, spec, log);
         var folder = demoRun.Path;
         var started = DateTimeOffset.UtcNow;
         return RunTracking.Track(demoRun, () =>

@@ -62,14 +62,21 @@ public static class EvaluateJob
         // An evaluation is a run of its own in the store, with the evaluated run as its parent.
         var store = Tracking.RunStore.ForRun(run.Path);
         var evaluation = RunFolder.Open(Path.Combine(store.Root, $"evaluate-{stamp}"), RunKind.Evaluate, false, new EvaluateSpec { From = run.Path, Data = result.Data });
-        var metrics = result.Metrics;
-        new RunSummary
+        try
         {
-            Name = evaluation.Name, Kind = RunKind.Evaluate.Name(), Status = RunStatus.Finished, StopReason = "completed", Parent = run.Path,
-            TestAccuracy = result.Language is null ? metrics.GetValueOrDefault(MetricNames.TestAccuracy, double.NaN) : null,
-            ValLoss = result.Language?.Loss ?? metrics.GetValueOrDefault(MetricNames.TestLoss, double.NaN), Metrics = metrics.ToDictionary(),
-            Started = started, Finished = DateTimeOffset.UtcNow, GitCommit = RunFolder.GitCommit(),
-        }.Write(evaluation.Path);
-        store.Upsert(evaluation.Path);
+            var metrics = result.Metrics;
+            new RunSummary
+            {
+                Name = evaluation.Name, Kind = RunKind.Evaluate.Name(), Status = RunStatus.Finished, StopReason = "completed", Parent = run.Path,
+                TestAccuracy = result.Language is null ? metrics.GetValueOrDefault(MetricNames.TestAccuracy, double.NaN) : null,
+                ValLoss = result.Language?.Loss ?? metrics.GetValueOrDefault(MetricNames.TestLoss, double.NaN), Metrics = metrics.ToDictionary(),
+                Started = started, Finished = DateTimeOffset.UtcNow, GitCommit = RunFolder.GitCommit(),
+            }.Write(evaluation.Path);
+            store.Upsert(evaluation.Path);
+        }
+        finally
+        {
+            evaluation.ReleaseLock();
+        }
     }
 }

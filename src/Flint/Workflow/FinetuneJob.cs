@@ -24,7 +24,7 @@ public static class FinetuneJob
         var splits = ReadSplits(spec);
         manual_seed(spec.Seed);
         var source = PretrainedSource.Resolve(spec);
-        var run = Ranks.OpenRun(spec.Out, RunKind.Finetune, spec.Resume is not null, spec);
+        var run = Ranks.OpenRun(spec.Out, RunKind.Finetune, spec.Resume is not null, spec, log);
         log.WriteLine($"Run folder: {run.Path}");
         return Ranks.Track(run, () => Train(spec, run, source, splits, started, log));
     }

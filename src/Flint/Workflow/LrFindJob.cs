@@ -19,7 +19,7 @@ public static class LrFindJob
     public static (RunFolder Run, LrFinderResult Result) Run(PretrainSpec spec, TextWriter log, int steps = 100)
     {
         if (spec.Data.Path is null) throw new ConfigException("run", ["data.path: required. Pass --data with a corpus file/folder or a tokenized dataset."]);
-        var run = RunFolder.Open(spec.Out, RunKind.LrFind, false, spec);
+        var run = RunFolder.Open(spec.Out, RunKind.LrFind, false, spec, log);
         return RunTracking.Track(run, () => (run, Sweep(spec, run, steps, log)));
     }
 

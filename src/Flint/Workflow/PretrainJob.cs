@@ -27,7 +27,7 @@ public static class PretrainJob
     {
         var started = DateTimeOffset.UtcNow;
         spec = Checked(KeepRecordedBudget(spec));
-        var run = Ranks.OpenRun(spec.Out, RunKind.Pretrain, spec.Resume is not null, spec);
+        var run = Ranks.OpenRun(spec.Out, RunKind.Pretrain, spec.Resume is not null, spec, log);
         log.WriteLine($"Run folder: {run.Path}");
         return Ranks.Track(run, () => Train(spec, run, started, log));
     }
@@ -102,6 +102,7 @@ public static class PretrainJob
         var tokenizer = ChooseTokenizer(spec, ModelPresets.Get(spec.Model.Preset), inputs, log);
         var result = TokenizeJob.Run(CorpusReader.ExpandInputs(inputs), tokenizer, dataset,
             new TokenizeOptions(spec.Data.ValFraction, spec.Seed, Overwrite: true), new CorpusOptions(spec.Data.TextField));
+        if (result.RemovedLeftovers.Count > 0) log.WriteLine($"Removed {string.Join(", ", result.RemovedLeftovers)} (left by an interrupted tokenization).");
         log.WriteLine($"Tokenized {result.Meta.Bytes / 1e6:F1} MB into {result.Meta.Splits["train"].Tokens:N0} training and {result.Meta.Splits["val"].Tokens:N0} validation tokens ({tokenizer.Kind}, vocabulary {tokenizer.VocabSize:N0}); {result.Meta.DescribeValidation()}.");
         return dataset;
     }

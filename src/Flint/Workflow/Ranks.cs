@@ -15,15 +15,35 @@ internal static class Ranks
     public static IDistributedContext World => DistributedEnvironment.Current;
 
     /// <summary>The run folder: created by the leader; the others open it once it exists. Every rank must have the same settings.</summary>
-    public static RunFolder OpenRun(string? @out, RunKind kind, bool resuming, object spec)
+    public static RunFolder OpenRun(string? @out, RunKind kind, bool resuming, object spec, TextWriter log)
     {
         var world = World;
-        if (world.WorldSize == 1) return RunFolder.Open(@out, kind, resuming, spec);
+        if (world.WorldSize == 1) return RunFolder.Open(@out, kind, resuming, spec, log);
         CheckSameSettings(world, spec);
         if (@out is null) throw new Config.ConfigException("run", ["out: required when running on several processes (they must agree on one run folder). Pass --out DIR."]);
-        RunFolder? run = world.IsLeader ? RunFolder.Open(@out, kind, resuming, spec) : null;
-        world.Barrier();
+        RunFolder? run = null;
+        Exception? refused = null;
+        if (world.IsLeader)
+        {
+            try { run = RunFolder.Open(@out, kind, resuming, spec, log); }
+            catch (Exception e) { refused = e; }
+        }
+        // The leader's refusal (folder in use, not a run, …) must reach every rank: a bare barrier would leave the others waiting forever.
+        if (AnyRank(world, refused is not null))
+        {
+            if (refused is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(refused);
+            throw new IOException($"{@out}: rank 0 could not open the run folder (its message says why); rank {world.Rank} stops with it.");
+        }
         return run ?? RunFolder.Existing(@out);
+    }
+
+    /// <summary>Whether <paramref name="mine"/> is true on any rank (a collective: every rank must call it).</summary>
+    static bool AnyRank(IDistributedContext world, bool mine)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var flag = TorchSharp.torch.tensor(new double[] { mine ? 1 : 0 });
+        world.AllReduceMax([flag]);
+        return flag.item<double>() > 0;
     }
 
     /// <summary>Runs <paramref name="work"/> on the leader only, then lets every rank continue together.</summary>

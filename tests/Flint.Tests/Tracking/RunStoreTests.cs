@@ -40,7 +40,7 @@ public sealed class RunStoreTests
         var rebuilt = RunStore.Open(folder.Path);
         Assert.Equal(2, rebuilt.Reindex());
         Assert.Equal(0.8, rebuilt.Get("ft").Metrics["test_accuracy"]);
-        Assert.Contains("no run 'nope'", Assert.Throws<KeyNotFoundException>(() => rebuilt.Get("nope")).Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("no run 'nope'", Assert.Throws<RunNotFoundException>(() => rebuilt.Get("nope")).Message, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]

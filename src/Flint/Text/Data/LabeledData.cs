@@ -158,12 +158,46 @@ public static class LabeledData
         {
             line++;
             if (content.Trim().Length == 0) continue;
-            using var json = JsonDocument.Parse(content);
-            string Field(string name) => json.RootElement.TryGetProperty(name, out var v)
-                ? (v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText())
-                : throw new InvalidDataException($"{path}:{line}: no field '{name}'. Fields: {string.Join(", ", json.RootElement.EnumerateObject().Select(p => p.Name))}.");
-            examples.Add(new LabeledExample(Field(options.TextColumn), Field(options.LabelColumn), path, line));
+            JsonDocument json;
+            try
+            {
+                json = JsonDocument.Parse(content);
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"{path}:{line}: not valid JSON ({e.Message.Split(" Path:")[0].Split(" LineNumber:")[0].TrimEnd('.')}). " +
+                    "Each line must be one JSON object such as {\"text\": \"...\", \"label\": \"...\"}.");
+            }
+            using (json)
+            {
+                var root = json.RootElement;
+                if (root.ValueKind != JsonValueKind.Object)
+                    throw new InvalidDataException($"{path}:{line}: a JSON {Kind(root)}, expected an object such as {{\"text\": \"...\", \"label\": \"...\"}}.");
+                string Field(string name, bool label)
+                {
+                    if (!root.TryGetProperty(name, out var v))
+                        throw new InvalidDataException($"{path}:{line}: no field '{name}'. Fields: {string.Join(", ", root.EnumerateObject().Select(p => p.Name))}.");
+                    return v.ValueKind switch
+                    {
+                        JsonValueKind.String => v.GetString()!,
+                        JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False when label => v.GetRawText(),
+                        _ => throw new InvalidDataException($"{path}:{line}: field '{name}' is a JSON {Kind(v)}; expected " +
+                            (label ? "a string, number or boolean naming one class." : "a string.")),
+                    };
+                }
+                examples.Add(new LabeledExample(Field(options.TextColumn, label: false), Field(options.LabelColumn, label: true), path, line));
+            }
         }
         return examples;
     }
+
+    static string Kind(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Array => "list",
+        JsonValueKind.Object => "object",
+        JsonValueKind.Null => "null",
+        JsonValueKind.String => "string",
+        JsonValueKind.Number => "number",
+        _ => "boolean",
+    };
 }

@@ -1,3 +1,4 @@
+using Flint.Runtime;
 using Flint.Text.Corpus;
 using Flint.Text.Tokenizers;
 
@@ -8,7 +9,8 @@ namespace Flint.Text.Shards;
 /// stays bounded whatever the corpus size (see <see cref="TokenizePass"/>). Each document is followed by EOS. Validation
 /// holds out whole documents, or, when that would give an empty or tiny split (few documents), the tail of each document
 /// (<see cref="ValidationSplit"/>). The result appears under <c>outDir</c> only when complete: it is built in a temporary
-/// sibling folder and renamed at the end.
+/// sibling folder (<c>OUT.partial-GUID</c>, locked while written) and renamed at the end; partial folders an interrupted
+/// run left are removed when the same output is made again. <c>Overwrite</c> replaces only a tokenized dataset.
 /// </summary>
 public static class TokenizeJob
 {
@@ -26,25 +28,61 @@ public static class TokenizeJob
         options.Validate();
         var files = CorpusReader.ExpandInputs(inputs);
         var fullOut = Path.GetFullPath(outDir);
-        if (Directory.Exists(fullOut) && Directory.EnumerateFileSystemEntries(fullOut).Any() && !options.Overwrite)
-            throw new IOException($"{outDir} already exists and is not empty. Choose another --out, or pass --overwrite to replace it.");
+        if (Directory.Exists(fullOut) && Directory.EnumerateFileSystemEntries(fullOut).Any())
+        {
+            if (!options.Overwrite)
+                throw new IOException($"{outDir} already exists and is not empty. Choose another --out, or pass --overwrite to replace it.");
+            if (!File.Exists(Path.Combine(fullOut, TokenDatasetMeta.FileName)))
+                throw new IOException($"{outDir} is not a tokenized dataset (it has no {TokenDatasetMeta.FileName}), so it is not replaced: --overwrite replaces only " +
+                    "datasets Flint made. Choose another --out, or move its files away.");
+        }
         if (tokenizer.Specials.Eos is null)
             throw new ArgumentException($"The {tokenizer.Kind} tokenizer has no end-of-sequence token to separate documents with.", nameof(tokenizer));
 
-        var temp = $"{fullOut}.partial-{Guid.NewGuid():N}";
+        var removed = RemoveLeftovers(fullOut);
+        var temp = $"{fullOut}{PartialMarker}{Guid.NewGuid():N}";
         Directory.CreateDirectory(temp);
+        // Locked while it is written, so a tokenization of the same output started meanwhile leaves it alone.
+        var owner = FolderLock.Acquire(temp);
         try
         {
             var result = Write(files, tokenizer, temp, options, corpus, progress);
+            owner.Dispose();
             if (Directory.Exists(fullOut)) Directory.Delete(fullOut, recursive: true);
             Directory.Move(temp, fullOut);
-            return result;
+            return result with { RemovedLeftovers = removed };
         }
         catch
         {
+            owner.Dispose();
             try { Directory.Delete(temp, recursive: true); } catch (IOException) { }
             throw;
         }
+    }
+
+    const string PartialMarker = ".partial-";
+
+    /// <summary>
+    /// Removes <c>OUT.partial-GUID</c> folders that an interrupted tokenization into <paramref name="fullOut"/> left (a
+    /// killed process cannot clean up after itself); one still locked by a live process is kept. Returns the removed paths.
+    /// </summary>
+    static List<string> RemoveLeftovers(string fullOut)
+    {
+        var removed = new List<string>();
+        var parent = Path.GetDirectoryName(fullOut);
+        if (parent is null || !Directory.Exists(parent)) return removed;
+        foreach (var partial in Directory.EnumerateDirectories(parent, Path.GetFileName(fullOut) + PartialMarker + "*"))
+        {
+            var suffix = Path.GetFileName(partial)[(Path.GetFileName(fullOut).Length + PartialMarker.Length)..];
+            if (!Guid.TryParseExact(suffix, "N", out _) || FolderLock.IsHeld(partial)) continue; // not a name Flint gives, or still being written
+            try
+            {
+                Directory.Delete(partial, recursive: true);
+                removed.Add(partial);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // left for the next start
+        }
+        return removed;
     }
 
     static TokenizeResult Write(

@@ -1,0 +1,53 @@
+using Flint.Tests.Cli;
+using Flint.Tracking;
+using Flint.Workflow.Specs;
+
+namespace Flint.Tests.Hostile;
+
+/// <summary>
+/// Hostile settings that main already handles, kept as regressions: every bad value is refused up front, all at once,
+/// naming the key, before any folder is made; a run's own config.yaml reads back; a broken YAML file names its line.
+/// </summary>
+public sealed class SettingsHostileTests
+{
+    [Fact]
+    public void Out_of_range_settings_are_all_refused_up_front_naming_each_key_and_no_run_folder_is_made()
+    {
+        using var folder = TestPaths.NewTempFolder();
+        File.WriteAllText(folder.File("corpus.txt"), "some text\n");
+
+        var (exit, output, error) = CliRunner.Run("pretrain", "--data", folder.File("corpus.txt"), "--out", folder.File("run"), "--optimizer.beta2", "2.0",
+            "--optimizer.warmup", "5", "--optimizer.lr", "NaN", "--model.dropout", "1.5", "--data.val-fraction", "1.5", "--optimizer.min-lr-ratio", "3");
+
+        Assert.Equal(2, exit);
+        foreach (var key in new[] { "optimizer.beta2", "optimizer.warmup", "optimizer.lr", "model.dropout", "data.val_fraction", "optimizer.min_lr_ratio" })
+            Assert.Contains(key, output + error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(folder.File("run")));
+    }
+
+    [Fact]
+    public void A_yaml_file_with_an_unclosed_brace_is_refused_naming_the_file_and_line()
+    {
+        using var folder = TestPaths.NewTempFolder();
+        File.WriteAllText(folder.File("broken.yaml"), "trainer: {max_steps: 3\n");
+
+        var (exit, output, error) = CliRunner.Run("pretrain", "--config", folder.File("broken.yaml"), "--print-config");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("broken.yaml:", output + error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_run_folders_own_config_yaml_is_accepted_by_config()
+    {
+        using var folder = TestPaths.NewTempFolder();
+        var run = RunFolder.Open(folder.File("run"), RunKind.Pretrain, false, new PretrainSpec { Data = new() { Path = "corpus.txt" }, Trainer = new() { MaxSteps = 7 } });
+        run.ReleaseLock();
+
+        var (exit, output, error) = CliRunner.Run("pretrain", "--config", run.File(RunFolder.ConfigFile), "--print-config");
+
+        Assert.True(exit == 0, output + error);
+        Assert.Contains("max_steps: 7", output, StringComparison.Ordinal);
+    }
+}
