@@ -36,7 +36,8 @@ public sealed class MpiTests
             var trainerJson = Path.Combine(watch!, "checkpoints", "last", TrainerCheckpoint.FileName);
             var deadline = DateTime.UtcNow.AddSeconds(120);
             while (DateTime.UtcNow < deadline && !(File.Exists(trainerJson) && StepOf(trainerJson) >= step)) Thread.Sleep(50);
-            var rank = Process.GetProcesses().Where(p => p.ProcessName == "dotnet" && p.Id != Environment.ProcessId && CommandLine(p.Id).Contains(Cli, StringComparison.Ordinal))
+            // One of this job's ranks: its command line names this run's folder (other tests run flint processes at the same time).
+            var rank = Process.GetProcesses().Where(p => p.ProcessName == "dotnet" && p.Id != Environment.ProcessId && CommandLine(p.Id).Contains(watch!, StringComparison.Ordinal))
                 .OrderBy(p => p.Id).Last();
             rank.Kill();
             var ended = process.WaitForExit(30_000);
@@ -129,7 +130,7 @@ public sealed class MpiTests
     {
         Skip.IfNot(HaveMpi, "Open MPI is not installed (.ci/run installs it).");
         using var folder = TestPaths.NewTempFolder();
-        string[] common = ["pretrain", "--data", Corpus(folder), "--model.preset", "nano", "--tokenizer", "char", "--trainer.max-steps", "30", "--trainer.log-every", "5",
+        string[] common = ["pretrain", "--data", Corpus(folder), "--model.preset", "nano", "--tokenizer", "char", "--trainer.max-steps", "60", "--trainer.log-every", "5",
             "--trainer.progress", "false", "--seed", "4", "--model.dropout", "0.1", "--checkpoint.every-steps", "2", "--data.batch-size", "4"];
         var straight = Run([.. common, "--out", folder.File("straight")], ranks: 2);
         Assert.True(straight.Exit == 0, straight.Output);
