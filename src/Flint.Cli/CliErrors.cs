@@ -15,7 +15,8 @@ internal static class CliErrors
             return action();
         }
         catch (Exception e) when (e is ConfigException or CorpusException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException
-                                       or IOException or ArgumentException or FlintNativeLoadException or InvalidOperationException or Tracking.RunNotFoundException)
+                                       or IOException or ArgumentException or FlintNativeLoadException or InvalidOperationException or Tracking.RunNotFoundException
+                                       or Checkpoints.WeightLoadException)
         {
             AnsiConsole.Console.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
             return 2;

@@ -39,6 +39,12 @@ public sealed class RunConfig
     {
         var name = key.Replace('-', '_');
         if (!schema.Keys.ContainsKey(name) && schema.Keys.Values.FirstOrDefault(k => k.Alias == "--" + key) is { } aliased) name = aliased.Name;
+        if (!schema.Keys.ContainsKey(name) && schema.Keys.Keys.Any(k => k.StartsWith(name + ".", StringComparison.Ordinal)))
+        {
+            var example = schema.Keys.Keys.First(k => k.StartsWith(name + ".", StringComparison.Ordinal));
+            problems.Add($"{where}'{key}' is a section, not a value; give its keys, e.g. {name}:\n    {example[(name.Length + 1)..]}: …  (or --{example.Replace('_', '-')} on the command line)");
+            return;
+        }
         if (!schema.Keys.ContainsKey(name))
         {
             var closest = schema.Closest(name);

@@ -166,7 +166,19 @@ public sealed partial class Trainer
                 string.Join(Environment.NewLine + "  ", differences) + $"{Environment.NewLine}Restore the settings, or allow the change explicitly (--allow-config-change).");
 
         // The order TorchSharp needs: weights into the moved module (in place), then the optimizer's state, then loop, data and RNG.
-        WeightLoader.LoadFile(s.Module, Path.Combine(folder, ModelFile), strict: true);
+        try
+        {
+            WeightLoader.LoadFile(s.Module, Path.Combine(folder, ModelFile), strict: true);
+        }
+        catch (WeightLoadException e)
+        {
+            // A resume can only continue the architecture it saved; the generic "load non-strictly" advice does not apply.
+            throw new WeightLoadException(
+                $"Cannot resume from {folder}: this model's architecture differs from the one that wrote the checkpoint" +
+                (differences.Count > 0 ? $" (changed: {string.Join("; ", differences)})" : "") +
+                $". Resume with the settings the run was trained with, or start a new run in another folder.{Environment.NewLine}" +
+                e.Message.Replace($"{Environment.NewLine}Load non-strictly to take the matching subset.", "", StringComparison.Ordinal), e.Report);
+        }
         using (var reader = new BinaryReader(File.OpenRead(Path.Combine(folder, OptimizerFile))))
             ((TorchSharp.Modules.OptimizerHelper)s.Optimizer.Optimizer).load_state_dict(reader);
         foreach (var component in s.Stateful)

@@ -50,4 +50,32 @@ public sealed class SettingsHostileTests
         Assert.True(exit == 0, output + error);
         Assert.Contains("max_steps: 7", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_section_given_a_value_in_yaml_is_called_a_section_not_an_unknown_key()
+    {
+        using var folder = TestPaths.NewTempFolder();
+        File.WriteAllText(folder.File("c.yaml"), "trainer: 5\n");
+        var (exit, output, error) = Flint.Tests.Cli.CliRunner.Run("pretrain", "--config", folder.File("c.yaml"), "--data", "corpus.txt", "--print-config");
+        Assert.Equal(2, exit);
+        Assert.Contains("'trainer' is a section, not a value", output + error);
+        Assert.DoesNotContain("unknown key 'trainer'", output + error);
+    }
+
+    [Fact]
+    public void A_resume_allowed_to_change_the_architecture_stops_with_the_weight_table_not_a_stack_trace()
+    {
+        using var folder = TestPaths.NewTempFolder();
+        File.WriteAllText(folder.File("corpus.txt"), File.ReadAllText(TestPaths.Data("tinyshakespeare", "input.txt"))[..20000]);
+        string[] common = ["pretrain", "--data", folder.File("corpus.txt"), "--out", folder.File("run"), "--tokenizer", "char", "--data.batch-size", "4",
+            "--trainer.max-steps", "2", "--trainer.progress", "false"];
+        var first = Flint.Tests.Cli.CliRunner.Run([.. common, "--model.preset", "nano"]);
+        Assert.True(first.Exit == 0, first.Output + first.Error);
+        var (exit, output, error) = Flint.Tests.Cli.CliRunner.Run([.. common, "--model.preset", "char-small", "--resume", "last", "--allow-config-change"]);
+        Assert.Equal(2, exit);
+        Assert.Contains("Cannot resume from", output + error);
+        Assert.Contains("config.model.preset: checkpoint 'nano', now 'char-small'", (output + error).Replace(Environment.NewLine, " ", StringComparison.Ordinal));
+        Assert.DoesNotContain("Load non-strictly", output + error); // not an option a resume has
+        Assert.DoesNotContain("   at Flint.", output + error);
+    }
 }
