@@ -43,9 +43,8 @@ public static class FinetuneJob
             $"{splits.Labels.Count} labels ({string.Join(", ", splits.Labels.Labels)}); {splits.Train.Count}/{splits.Validation.Count}/{splits.Test.Count} train/validation/test examples.");
         var (train, validation, test) = Loaders(spec, source, splits, log);
 
-        using var trainer = CreateTrainer(spec, run, source, classifier);
+        using var trainer = CreateTrainer(spec, run, source, classifier, log);
         var fit = trainer.Fit(classifier, train, validation, resume: spec.Resume, allowChangedConfig: spec.AllowConfigChange);
-        if (trainer.ResumeMessage is { } message) log.WriteLine(message);
         var testMetrics = fit.Interrupted ? new Dictionary<string, double>() : trainer.Test(classifier, test);
         if (Ranks.World.IsLeader && !fit.Interrupted) WriteConfusion(run, splits.Labels, classifier.TestConfusion); // only a test that ran has a matrix
         return (run, Summarise(run, fit, testMetrics, classifier, source, started));
@@ -84,13 +83,13 @@ public static class FinetuneJob
             new ClassificationLoader(splits.Test, source.Tokenizer, splits.Labels, options with { Shuffle = false }));
     }
 
-    static Trainer CreateTrainer(FinetuneSpec spec, RunFolder run, PretrainedSource source, SequenceClassifier classifier)
+    static Trainer CreateTrainer(FinetuneSpec spec, RunFolder run, PretrainedSource source, SequenceClassifier classifier, TextWriter log)
     {
         var t = spec.Trainer;
         int? epochs = t.MaxEpochs ?? (t.MaxSteps is null && t.MaxMinutes is null ? 3 : null); // three epochs unless another budget was given
         var exactness = new Dictionary<string, string> { ["tokenizer"] = source.Tokenizer.Fingerprint, ["data.full_path"] = Path.GetFullPath(spec.Data.Path!) };
         var extra = spec.Finetune.Method == FinetuneMethod.Gradual ? new Callback[] { new GradualUnfreezing(classifier) } : [];
-        return TrainingSetup.Trainer(spec, spec.Checkpoint, run, t.ToOptions(spec, maxEpochs: epochs), MetricNames.ValAccuracy, MonitorMode.Max, exactness, extra);
+        return TrainingSetup.Trainer(spec, spec.Checkpoint, run, t.ToOptions(spec, maxEpochs: epochs), MetricNames.ValAccuracy, MonitorMode.Max, exactness, log, extra);
     }
 
     static void WriteConfusion(RunFolder run, LabelMap labels, long[,] confusion) =>

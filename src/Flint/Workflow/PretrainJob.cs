@@ -53,11 +53,10 @@ public static class PretrainJob
         var validation = ValidationLoader(valShards, spec.Data.BatchSize, context, spec.Trainer.ValEvery is not null, log);
         spec = ChooseBudget(spec, run, objective, train, log);
 
-        using var trainer = CreateTrainer(spec, run, validation is not null, tokenizer, context);
+        using var trainer = CreateTrainer(spec, run, validation is not null, tokenizer, context, log);
         long parameters = ((nn.Module)model).parameters().Sum(p => p.numel());
         log.WriteLine($"Pretraining a {preset.Name} {(model.IsCausal ? "decoder" : "encoder")} ({parameters:N0} parameters, {flops / 1e6:F1} MFLOPs/token) with {spec.Objective.ToString().ToLowerInvariant()} on batches of {spec.Data.BatchSize} × {context} tokens.");
         var fit = trainer.Fit(objective, train, validation, resume: spec.Resume, allowChangedConfig: spec.AllowConfigChange);
-        if (trainer.ResumeMessage is { } message) log.WriteLine(message);
         return (run, Summarise(run, fit, parameters, tokenizer, started));
     }
 
@@ -122,7 +121,7 @@ public static class PretrainJob
         return spec;
     }
 
-    static Trainer CreateTrainer(PretrainSpec spec, RunFolder run, bool validates, ITokenizer tokenizer, int context)
+    static Trainer CreateTrainer(PretrainSpec spec, RunFolder run, bool validates, ITokenizer tokenizer, int context, TextWriter log)
     {
         var steps = spec.Trainer.MaxSteps;
         var options = spec.Trainer.ToOptions(spec) with
@@ -130,7 +129,7 @@ public static class PretrainJob
             ValidateEveryNSteps = validates ? spec.Trainer.ValEvery ?? (steps is { } s ? Math.Max(1, s / 5) : null) : null,
         };
         var exactness = new Dictionary<string, string> { ["data.context"] = context.ToString(CultureInfo.InvariantCulture), ["tokenizer"] = tokenizer.Fingerprint };
-        return TrainingSetup.Trainer(spec, spec.Checkpoint, run, options, validates ? MetricNames.ValLoss : null, MonitorMode.Min, exactness);
+        return TrainingSetup.Trainer(spec, spec.Checkpoint, run, options, validates ? MetricNames.ValLoss : null, MonitorMode.Min, exactness, log);
     }
 
     static RunSummary Summarise(RunFolder run, FitResult fit, long parameters, ITokenizer tokenizer, DateTimeOffset started)

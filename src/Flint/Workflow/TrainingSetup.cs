@@ -23,11 +23,13 @@ internal static class TrainingSetup
     /// Every setting of <paramref name="spec"/> but <see cref="MayChangeOnResume"/> must match on resume, with <paramref name="exactness"/>.
     /// </summary>
     public static Trainer Trainer(RunSpec spec, CheckpointSpec checkpoint, RunFolder run, TrainerOptions options, string? monitor, MonitorMode mode,
-        IReadOnlyDictionary<string, string> exactness, IEnumerable<Callback>? extra = null)
+        IReadOnlyDictionary<string, string> exactness, TextWriter log, IEnumerable<Callback>? extra = null)
     {
         var trainer = Build(spec, checkpoint, run, options, monitor, mode, exactness, extra);
         // The settings become the run's record once the checkpoint accepted them (a refused resume leaves config.yaml as it was).
         if (Ranks.World.IsLeader && run.Kind is { } kind) trainer.Events.FitStarted.Subscribe((_, _) => run.WriteConfig(kind, spec), name: "record settings");
+        // Where the fit starts (a checkpoint, or from scratch and why) is said before training, not after it.
+        trainer.Events.FitStarted.Subscribe((_, _) => { if (trainer.ResumeMessage is { } message) log.WriteLine(message); }, name: "say where it resumed");
         return trainer;
     }
 

@@ -11,5 +11,5 @@ public static class TrainingSetupAccess
     /// <summary>Builds the trainer (callbacks, sinks into <paramref name="run"/>, checkpoints) as pretraining would.</summary>
     public static Trainer Trainer(PretrainSpec spec, RunFolder run) =>
         TrainingSetup.Trainer(spec, spec.Checkpoint, run, spec.Trainer.ToOptions(spec, maxSteps: spec.Trainer.MaxSteps ?? 1000), MetricNames.ValLoss, MonitorMode.Min,
-            new Dictionary<string, string>());
+            new Dictionary<string, string>(), TextWriter.Null);
 }
