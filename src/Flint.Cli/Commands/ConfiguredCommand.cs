@@ -24,7 +24,7 @@ internal static class ConfiguredCommand
             var option = new Option<string>(key.Option)
             {
                 Description = key.Description + (key.Default.Length > 0 ? $" [default: {key.Default}]" : ""),
-                HelpName = key.Allowed is { } allowed ? string.Join("|", allowed.Where(a => a.Length > 0)) : key.Type,
+                HelpName = key.Allowed is { } allowed ? string.Join("|", allowed.Where(a => a.Length > 0).Select(a => a.EndsWith(':') ? a + "N" : a)) : key.Type,
             };
             if (key.Alias is { } alias) option.Aliases.Add(alias);
             if (key.Type == "bool") option.Arity = ArgumentArity.ZeroOrOne; // a bare --flag means true
