@@ -3,7 +3,8 @@ using System.Globalization;
 namespace Flint.Config;
 
 /// <summary>
-/// A resolved configuration: schema defaults, then a YAML file, then command-line overrides. Every value is checked
+/// A resolved configuration: schema defaults, then a YAML file, then command-line overrides — the validated text that
+/// <see cref="SpecBinder"/> binds into a settings record at the edge (nothing reads settings from it by name). Every value is checked
 /// against the schema (known key, type, range, choices) before any work starts, and all problems are reported together.
 /// </summary>
 public sealed class RunConfig
@@ -86,27 +87,6 @@ public sealed class RunConfig
         if (key.Allowed is { } allowed && !allowed.Contains(value) && !allowed.Any(a => a.EndsWith(':') && value.StartsWith(a, StringComparison.Ordinal)))
             problems.Add($"{key.Name}: '{value}' is not one of {string.Join(", ", allowed)}.");
     }
-
-    /// <summary>The raw value ("" when unset).</summary>
-    public string this[string name] => _values.TryGetValue(name, out var v) ? v : throw new KeyNotFoundException($"'{name}' is not a configuration key.");
-
-    /// <summary>True when the key has a value.</summary>
-    public bool Has(string name) => this[name].Length > 0;
-
-    /// <summary>A string value, or null when unset.</summary>
-    public string? String(string name) => Has(name) ? this[name] : null;
-
-    /// <summary>An integer value, or null when unset.</summary>
-    public long? Long(string name) => Has(name) ? long.Parse(this[name], CultureInfo.InvariantCulture) : null;
-
-    /// <summary>A number, or null when unset.</summary>
-    public double? Double(string name) => Has(name) ? double.Parse(this[name], CultureInfo.InvariantCulture) : null;
-
-    /// <summary>A boolean (unset is false).</summary>
-    public bool Bool(string name) => Has(name) && bool.Parse(this[name]);
-
-    /// <summary>A copy with one value changed (validated).</summary>
-    public RunConfig With(string name, string value) => Resolve(Schema, null, _values.Where(kv => kv.Value.Length > 0).ToDictionary().Append(KeyValuePair.Create(name, value)).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value));
 
     /// <summary>The resolved configuration as YAML (<see cref="SettingsYaml"/>), grouped by section, every key shown.</summary>
     public string ToYaml() => SettingsYaml.Write(Schema.Keys.Keys.Select(k => KeyValuePair.Create(k, _values[k])), Schema);

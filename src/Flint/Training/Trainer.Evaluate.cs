@@ -54,12 +54,17 @@ public sealed partial class Trainer
     TrainerState? _finalState;
 
     /// <summary>Runs a module's step with the log's stage set, so names it logs without a stage go under <paramref name="stage"/>'s prefix.</summary>
-    StepOutput Step(Stage stage, Func<StepOutput> step)
+    StepOutput Step<TBatch>(Stage stage, FlintModule<TBatch> module, TBatch batch, LoopContext ctx)
     {
-        _log.StagePrefix = stage.Prefix();
+        _log.StagePrefix = stage.Prefix(); // no closure: this runs once per micro-batch
         try
         {
-            return step();
+            return stage switch
+            {
+                Stage.Train => module.TrainingStep(batch, ctx),
+                Stage.Test => module.TestStep(batch, ctx),
+                _ => module.ValidationStep(batch, ctx),
+            };
         }
         finally
         {
@@ -104,7 +109,7 @@ public sealed partial class Trainer
                 using var scope = NewDisposeScope(); // opened before drawing, like training
                 if (!batchesOf.MoveNext()) break;
                 var device = module.TransferToDevice(batchesOf.Current, ctx.Device);
-                var output = Step(stage, () => stage == Stage.Test ? module.TestStep(device, ctx) : module.ValidationStep(device, ctx));
+                var output = Step(stage, module, device, ctx);
                 StepChecks.Evaluation(output, module, stage, batches);
                 _log.LogRatio($"{stage.Prefix()}/loss", output.LossSum, output.Count, LogInterval.Epoch);
                 batches++;

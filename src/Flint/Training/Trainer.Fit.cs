@@ -178,7 +178,7 @@ public sealed partial class Trainer
                 for (int micro = 0; ; micro++)
                 {
                     state.BatchInEpoch++;
-                    var output = Step(Stage.Train, () => module.TrainingStep(module.TransferToDevice(batches.Current, l.Runtime.Device), l.Ctx));
+                    var output = Step(Stage.Train, module, module.TransferToDevice(batches.Current, l.Runtime.Device), l.Ctx);
                     StepChecks.Training(output, module, state);
                     // One micro-batch in one process: back-propagate the mean directly. Otherwise sums, divided once below.
                     var loss = sums ? output.LossSum : output.LossSum / output.Count;
