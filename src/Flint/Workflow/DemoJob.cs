@@ -62,7 +62,7 @@ public static class DemoJob
         var pretrainSpec = new PretrainSpec
         {
             Out = System.IO.Path.Combine(folder, "pretrain"), Seed = spec.Seed, Device = spec.Device, Data = new() { Path = corpus }, Model = new() { Preset = "small" },
-            Trainer = new() { AutoMinutes = minutes * 0.4, Progress = spec.Progress }, Checkpoint = new() { EverySteps = 200 },
+            Trainer = new() { AutoMinutes = Math.Round(minutes * 0.4, 6), Progress = spec.Progress }, Checkpoint = new() { EverySteps = 200 },
         };
         var (pretrainRun, pretrain) = PretrainJob.Run(pretrainSpec, log);
 
