@@ -102,8 +102,8 @@ public sealed class RunStore
     public static RunStore ForRun(string runFolder)
     {
         var parent = Directory.GetParent(Path.GetFullPath(runFolder))!;
-        // Demo runs live one level deeper (runs/demo-…/pretrain): index them in the same root as the demo.
-        if (parent.Name.StartsWith("demo-", StringComparison.Ordinal) && parent.Parent is { } grand) parent = grand;
+        // Demo and sweep runs live one level deeper (runs/demo-…/pretrain, runs/sweep-lr/lr=…): index them in the same root as the folder that holds them.
+        if ((parent.Name.StartsWith("demo-", StringComparison.Ordinal) || File.Exists(Path.Combine(parent.FullName, SweepRecord.FileName))) && parent.Parent is { } grand) parent = grand;
         return Open(parent.FullName);
     }
 

@@ -1,0 +1,62 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Flint.Tracking;
+
+/// <summary>
+/// <c>sweep.json</c>: what a sweep is, written once when it starts and checked when the same command is run again. The sweep's
+/// folder is itself a run of kind <c>sweep</c> in the run store; its runs are the folders inside it, so a run's id
+/// (<c>sweep-lr/lr=0.001_seed=0</c>) names its sweep, and this record gives its coordinates.
+/// </summary>
+/// <param name="Command">The command every run is (pretrain, finetune).</param>
+/// <param name="Arguments">The command's flags shared by every run.</param>
+/// <param name="Grid">The grid: key → values, in grid order.</param>
+/// <param name="Seeds">The seeds.</param>
+/// <param name="Random">How many settings were sampled from the grid (null: all).</param>
+/// <param name="Metric">The metric settings are chosen by (on validation) and reported by (on test).</param>
+/// <param name="Runs">Every run: folder name, coordinates, seed.</param>
+public sealed record SweepRecord(
+    [property: JsonPropertyName("command")] string Command,
+    [property: JsonPropertyName("arguments")] IReadOnlyList<string> Arguments,
+    [property: JsonPropertyName("grid")] IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> Grid,
+    [property: JsonPropertyName("seeds")] IReadOnlyList<long> Seeds,
+    [property: JsonPropertyName("random")] int? Random,
+    [property: JsonPropertyName("metric")] string Metric,
+    [property: JsonPropertyName("runs")] IReadOnlyList<SweepRunRecord> Runs)
+{
+    /// <summary>The file name inside the sweep folder.</summary>
+    public const string FileName = "sweep.json";
+
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    /// <summary>Writes the record into <paramref name="sweepFolder"/>.</summary>
+    public void Write(string sweepFolder) => File.WriteAllText(Path.Combine(sweepFolder, FileName), JsonSerializer.Serialize(this, Json));
+
+    /// <summary>The record of <paramref name="sweepFolder"/>, or null when it is not a sweep.</summary>
+    public static SweepRecord? Read(string sweepFolder)
+    {
+        var path = Path.Combine(sweepFolder, FileName);
+        if (!File.Exists(path)) return null;
+        try { return JsonSerializer.Deserialize<SweepRecord>(File.ReadAllText(path), Json); }
+        catch (JsonException e) { throw new InvalidDataException($"{path} is not a sweep record ({e.Message}).", e); }
+    }
+
+    /// <summary>The same experiment as <paramref name="other"/>: same command, flags and runs (the metric may change).</summary>
+    public bool SameRunsAs(SweepRecord other) =>
+        Command == other.Command && Arguments.SequenceEqual(other.Arguments) && Runs.Select(r => r.Key).SequenceEqual(other.Runs.Select(r => r.Key));
+}
+
+/// <summary>One run of a sweep.</summary>
+/// <param name="Run">Its folder name inside the sweep folder.</param>
+/// <param name="Setting">Grid key → value.</param>
+/// <param name="Seed">Its seed.</param>
+public sealed record SweepRunRecord(
+    [property: JsonPropertyName("run")] string Run,
+    [property: JsonPropertyName("setting")] IReadOnlyList<KeyValuePair<string, string>> Setting,
+    [property: JsonPropertyName("seed")] long Seed)
+{
+    /// <summary>The setting as text: <c>optimizer.lr=0.001, finetune.method=lora</c> (or <c>(default)</c> for a seeds-only sweep).</summary>
+    public string SettingText => Setting.Count == 0 ? "(default)" : string.Join(", ", Setting.Select(kv => $"{kv.Key}={kv.Value}"));
+
+    internal string Key => $"{Run}|{SettingText}|{Seed}";
+}
