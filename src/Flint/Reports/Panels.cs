@@ -17,7 +17,7 @@ internal static class Panels
 
     public static IReadOnlyList<Panel> Of(string phase, IReadOnlyList<ReportRun> runs)
     {
-        var metrics = runs.SelectMany(r => r.Series.Where(kv => kv.Value.Count > 0).Select(kv => kv.Key)).Distinct().Order(StringComparer.Ordinal).ToList();
+        var metrics = Curves(runs);
         var panels = new List<Panel>();
         var losses = metrics.Where(m => m.Split('/')[^1].EndsWith("loss", StringComparison.Ordinal)).OrderBy(m => m.StartsWith("train/", StringComparison.Ordinal) ? 0 : 1).ToList();
         if (losses.Count > 0) panels.Add(new Panel(phase, $"{phase}: loss", losses));
@@ -41,6 +41,14 @@ internal static class Panels
         }
         return panels;
     }
+
+    /// <summary>Metrics some run logged at two points or more (a metric logged once is a final value: the tables and bars show it).</summary>
+    public static List<string> Curves(IReadOnlyList<ReportRun> runs) =>
+        runs.SelectMany(r => r.Series.Where(kv => kv.Value.Count > 1).Select(kv => kv.Key)).Distinct().Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>Metrics logged, but never more than once per run.</summary>
+    public static List<string> Once(IReadOnlyList<ReportRun> runs) =>
+        runs.SelectMany(r => r.Series.Keys).Distinct().Except(Curves(runs)).Order(StringComparer.Ordinal).ToList();
 
     static Panel Named(string phase, string prefix, List<string> metrics) =>
         new(phase, metrics.Count == 1 ? $"{phase}: {metrics[0]}" : $"{phase}: {(prefix.Length > 0 ? prefix + "/*" : string.Join(", ", metrics))}", metrics);

@@ -35,7 +35,11 @@ public static class ReportBuilder
                 figures.Add(f);
         }
 
-        var content = new ReportContent(request.Title, Headline.Of(runs, phases), figures, Tables(request, runs, phases));
+        var headline = Headline.Of(runs, phases).ToList();
+        foreach (var (phase, groups) in phases)
+            if (Panels.Once(groups.SelectMany(g => g.Runs).ToList()) is { Count: > 0 } once)
+                headline.Add($"{phase}: logged once per run, so shown in the tables rather than as curves: {string.Join(", ", once)}.");
+        var content = new ReportContent(request.Title, headline, figures, Tables(request, runs, phases));
         var format = request.Format ?? Path.GetExtension(outputPath).ToLowerInvariant() switch { ".md" => ReportFormat.Markdown, ".tex" => ReportFormat.Latex, _ => ReportFormat.Html };
         return ReportWriter.Write(content, format, outputPath);
     }
@@ -58,7 +62,8 @@ public static class ReportBuilder
         }
 
         if (groups.Count > 1 || groups.Any(g => g.Runs.Count > 1))
-            foreach (var metric in runs.SelectMany(r => r.FinalMetrics).Distinct().Order(StringComparer.Ordinal))
+            // The headline metric and the top-level val/ and test/ ones (nested scores such as test/scores/f1_macro stay in the tables).
+            foreach (var metric in runs.SelectMany(r => r.FinalMetrics).Distinct().Where(m => m.Count(c => c == '/') == 1).Order(StringComparer.Ordinal).Take(4))
                 if (Figures.Bars($"{Slug(phase)}-final-{Slug(metric)}", $"{phase}: final {metric}", metric, groups.Select(g => (g.Label, g.Final(metric))).ToList(),
                         $"Final {metric} per setting (mean; error bars ± sd over seeds). " + string.Join("; ", groups.Select(g => $"{g.Label}: {g.Ids}")) + ".") is { } bars)
                     yield return bars;
