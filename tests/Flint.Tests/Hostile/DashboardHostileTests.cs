@@ -164,7 +164,8 @@ public sealed class DashboardHostileTests
         await using var server = await DashboardServer.StartAsync(new DashboardOptions(setup.Root, Port: 0));
 
         foreach (var attack in new[] { "/files/../outside/secret.txt", "/files/%2e%2e/outside/secret.txt", "/files/..%2foutside%2fsecret.txt",
-                     "/files/r1/../../outside/secret.txt", "/files/%2fetc%2fpasswd", "/api/metrics?id=../outside", "/api/metrics?id=%2Fetc", "/api/chart?id=..&name=loss" })
+                     "/files/r1/../../outside/secret.txt", "/files/%2fetc%2fpasswd", "/api/metrics?id=../outside", "/api/metrics?id=%2Fetc", "/api/chart?id=..&name=loss",
+                     "/api/sweep?id=../outside", "/api/sweep?id=%2Ftmp", "/api/sweep?id=r1" })
             Assert.Equal(HttpStatusCode.NotFound, await RawGet(server.Url, attack));
     }
 }
