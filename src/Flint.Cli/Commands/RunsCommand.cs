@@ -98,7 +98,7 @@ internal static class RunsCommand
     public static Command Report()
     {
         var root = RunsRoot();
-        var ids = new Argument<string[]>("ids") { Description = "Runs, demos or sweeps: ids from 'flint runs', or folders.", Arity = ArgumentArity.OneOrMore };
+        var ids = new Argument<string[]>("runs") { Description = "Runs, demos or sweeps: ids from 'flint runs', or folders.", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string?>("--out") { Description = "The report file (default: report.html, report.md or results.tex by --format); PNGs go in a folder beside it." };
         var title = new Option<string>("--title") { Description = "Heading.", DefaultValueFactory = _ => "Flint report" };
         var format = new Option<ReportFormat?>("--format") { Description = "html (inline SVG), md (for a README or an issue) or latex (the results table). Default: from --out's extension." };

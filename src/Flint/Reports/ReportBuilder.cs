@@ -18,10 +18,10 @@ public static class ReportBuilder
     public static IReadOnlyList<string> Write(ReportRequest request, string outputPath)
     {
         var runs = request.Runs.SelectMany(ReportRun.Expand).Distinct().Select(ReportRun.Load).Where(r => r.Kind is not ("demo" or "sweep")).ToList();
-        if (runs.Count == 0) throw new ArgumentException($"RUNS: {string.Join(", ", request.Runs)} hold no runs to report.");
+        if (runs.Count == 0) throw new ArgumentException($"<runs>: {string.Join(", ", request.Runs)} hold no runs to report.");
         var common = runs.Select(r => r.Series.Keys.Concat(r.FinalMetrics).ToHashSet()).Aggregate((a, b) => { a.IntersectWith(b); return a; });
         if (runs.Count > 1 && common.Count == 0)
-            throw new ArgumentException($"RUNS: {string.Join(", ", runs.Select(r => r.Id))} share no logged metric, so nothing can be compared; report them separately.");
+            throw new ArgumentException($"<runs>: {string.Join(", ", runs.Select(r => r.Id))} share no logged metric, so nothing can be compared; report them separately.");
         var phases = runs.GroupBy(r => r.Kind).Select(g => (Phase: g.Key, Groups: RunGroup.Of(g.ToList()))).ToList();
 
         var figures = new List<Figure>();

@@ -63,8 +63,10 @@ internal sealed record RunGroup(string Label, IReadOnlyList<ReportRun> Runs)
         var groups = runs.GroupBy(r => r.Setting).Select(g => g.ToList()).ToList();
         var keys = runs.SelectMany(r => r.Config.Keys).Distinct().Where(k => !ReportRun.Incidental.Contains(k))
             .Where(k => groups.Select(g => g[0].Config.GetValueOrDefault(k) ?? "").Distinct().Count() > 1).Order(StringComparer.Ordinal).ToList();
-        return groups.Select(g => new RunGroup(keys.Count == 0 ? (g.Count == 1 ? g[0].Id : $"{g.Count} seeds")
-            : string.Join(", ", keys.Select(k => $"{k.Split('.')[^1]}={Short(g[0].Config.GetValueOrDefault(k) ?? "(unset)")}")), g)).ToList();
+        // Unset values are left out of a label: "from=scratch, architecture_of=pretrain" against "from=pretrain".
+        string Label(List<ReportRun> g) => string.Join(", ", keys.Select(k => (Key: k.Split('.')[^1], Value: g[0].Config.GetValueOrDefault(k) ?? ""))
+            .Where(kv => kv.Value.Length > 0).Select(kv => $"{kv.Key}={Short(kv.Value)}")) is { Length: > 0 } label ? label : "(defaults)";
+        return groups.Select(g => new RunGroup(keys.Count == 0 ? (g.Count == 1 ? g[0].Id : $"{g.Count} seeds") : Label(g), g)).ToList();
     }
 
     /// <summary>A path's last part (<c>/runs/demo/pretrain</c> → <c>pretrain</c>); other values as they are.</summary>

@@ -95,6 +95,69 @@ public sealed class ReportTests
         File.WriteAllText(Path.Combine(lonely, "config.yaml"), "kind: pretrain\n");
         File.WriteAllText(Path.Combine(lonely, "metrics.csv"), "step,epoch,tokens,samples,wall_s,name,value\n1,0,1,1,0.1,other/metric,1\n");
         var error = Assert.Throws<ArgumentException>(() => ReportBuilder.Write(new ReportRequest("None", [runs[0], lonely]), folder.File("n.html")));
-        Assert.StartsWith("RUNS: r00, lonely share no logged metric", error.Message);
+        Assert.StartsWith("<runs>: r00, lonely share no logged metric", error.Message);
+    }
+}
+
+public sealed class ReportCommandTests
+{
+    [Theory]
+    [InlineData("--format pdf", "--format pdf: expected html, md or latex.")]
+    [InlineData("--x epochs", "--x epochs: expected step, tokens or time.")]
+    [InlineData("--smoothing 1.5", "--smoothing 1.5: expected 0 (raw) up to below 1.")]
+    [InlineData("--chart train/loss", "--chart train/loss: expected TITLE=key1,key2")]
+    public void Bad_report_options_are_refused_naming_the_flag(string flags, string expected)
+    {
+        using var folder = TestPaths.NewTempFolder();
+        var run = FakeRuns.Make(folder.Path, "r", "pretrain", 0, 4);
+        var (exit, output, error) = Flint.Tests.Cli.CliRunner.Run(["report", run, "--out", folder.File("r.html"), .. flags.Split(' ')]);
+        Assert.NotEqual(0, exit);
+        Assert.Contains(expected, output + error);
+        Assert.False(File.Exists(folder.File("r.html")));
+    }
+
+    [Fact]
+    public void A_report_of_a_sweep_folder_holds_its_table_and_markdown_goes_beside_its_pngs()
+    {
+        using var folder = TestPaths.NewTempFolder();
+        var sweep = Directory.CreateDirectory(folder.File("sweep")).FullName;
+        File.WriteAllText(Path.Combine(sweep, "config.yaml"), "kind: sweep\n");
+        var runs = new List<Flint.Tracking.SweepRunRecord>();
+        foreach (var lr in new[] { "1e-3", "3e-3" })
+            foreach (var seed in new long[] { 0, 1 })
+            {
+                FakeRuns.Make(sweep, $"lr={lr}_seed={seed}", "finetune", seed, 0.7, lr == "1e-3" ? 0.7 + seed * 0.01 : 0.8 + seed * 0.01, settings: new Dictionary<string, string> { ["optimizer.lr"] = lr });
+                runs.Add(new Flint.Tracking.SweepRunRecord($"lr={lr}_seed={seed}", [KeyValuePair.Create("optimizer.lr", lr)], seed));
+            }
+        new Flint.Tracking.SweepRecord("finetune", [], [KeyValuePair.Create("optimizer.lr", (IReadOnlyList<string>)["1e-3", "3e-3"])], [0, 1], null, "accuracy", runs).Write(sweep);
+        var (exit, output, _) = Flint.Tests.Cli.CliRunner.Run("report", sweep, "--format", "md", "--out", folder.File("r.md"));
+        Assert.True(exit == 0, output);
+        var md = File.ReadAllText(folder.File("r.md"));
+        Assert.True(md.Contains("| optimizer.lr=3e-3 | 2 | 0.800 ± 0.00707 | 0.805 ± 0.00707 | best | lr=3e-3_seed=0 lr=3e-3_seed=1 |", StringComparison.Ordinal), md);
+        Assert.Contains("finetune test/accuracy: lr=3e-3 − lr=1e-3 = +0.100", md);
+        Assert.True(Directory.GetFiles(folder.File("r_files"), "*.png").Length >= 3);
+    }
+}
+
+public sealed class NumbersTests
+{
+    [Theory]
+    [InlineData(2.8000000000000003, "2.80")]
+    [InlineData(0.73149, "0.731")]
+    [InlineData(0.000123456, "0.000123")]
+    [InlineData(12345.6, "12,300")]
+    [InlineData(40.0, "40")]
+    [InlineData(-0.0646123, "-0.0646")]
+    [InlineData(1.5e-9, "1.50e-9")]
+    public void Numbers_are_shown_to_three_significant_digits_without_float_noise(double value, string shown) => Assert.Equal(shown, Numbers.Sig3(value));
+
+    [Fact]
+    public void The_95_percent_interval_of_three_values_uses_students_t()
+    {
+        var stat = Stat.Of([0.07, 0.068, 0.066]);
+        var (low, high) = stat.Interval95!.Value;
+        Assert.Equal(0.068 - 4.303 * 0.002 / Math.Sqrt(3), low, 9);
+        Assert.Equal(0.068 + 4.303 * 0.002 / Math.Sqrt(3), high, 9);
+        Assert.Null(Stat.Of([1.0]).Interval95);
     }
 }
