@@ -2,22 +2,6 @@ using ScottPlot;
 
 namespace Flint.Reports;
 
-/// <summary>One line of a chart: points, an optional band (seed spread) and the raw values behind a smoothed line.</summary>
-/// <param name="Label">Legend text: the group and the exact metric key.</param>
-/// <param name="X">x values.</param>
-/// <param name="Y">y values (smoothed when <paramref name="Raw"/> is given).</param>
-/// <param name="Low">Lower edge of the band (mean − sd over seeds), or null.</param>
-/// <param name="High">Upper edge of the band, or null.</param>
-/// <param name="Raw">The unsmoothed values, drawn faintly, or null.</param>
-public sealed record Curve(string Label, double[] X, double[] Y, double[]? Low = null, double[]? High = null, double[]? Raw = null);
-
-/// <summary>A rendered chart: SVG for the HTML report, PNG for Markdown and for files beside the report.</summary>
-/// <param name="Name">File-name stem (unique within a report).</param>
-/// <param name="Caption">What it shows, naming the metric keys and runs exactly.</param>
-/// <param name="Svg">The SVG document.</param>
-/// <param name="Png">The PNG bytes.</param>
-public sealed record Figure(string Name, string Caption, string Svg, byte[] Png);
-
 /// <summary>Paper-style charts (labelled axes, legend outside the data, readable fonts) with ScottPlot, as SVG and PNG.</summary>
 public static class Figures
 {

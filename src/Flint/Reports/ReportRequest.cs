@@ -14,19 +14,3 @@ public sealed record ReportRequest(string Title, IReadOnlyList<string> Runs)
     /// <summary>The output format (null: from the file's extension: .md, .tex, otherwise HTML).</summary>
     public ReportFormat? Format { get; init; }
 }
-
-/// <summary>A chart a user adds to a report: these exact metric keys of every run that logs them.</summary>
-/// <param name="Title">The chart's title.</param>
-/// <param name="Metrics">Metric keys exactly as logged, e.g. <c>train/detect_acc</c>.</param>
-public sealed record ReportChart(string Title, IReadOnlyList<string> Metrics);
-
-/// <summary>How a report is written.</summary>
-public enum ReportFormat
-{
-    /// <summary>Self-contained HTML with inline SVG charts (and PNGs beside it).</summary>
-    Html,
-    /// <summary>Markdown with PNG charts beside it, for a README or an issue.</summary>
-    Markdown,
-    /// <summary>The results table as a LaTeX <c>tabular</c>, for a paper.</summary>
-    Latex,
-}

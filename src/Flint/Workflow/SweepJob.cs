@@ -7,13 +7,6 @@ using Flint.Workflow.Specs;
 
 namespace Flint.Workflow;
 
-/// <summary>What a sweep did: its folder, its table, and whether every run finished.</summary>
-/// <param name="Folder">The sweep folder.</param>
-/// <param name="Table">The result table.</param>
-/// <param name="Complete">Every run finished.</param>
-/// <param name="Skipped">Runs that had finished before this command started.</param>
-public sealed record SweepResult(string Folder, SweepTable Table, bool Complete, int Skipped);
-
 /// <summary>
 /// <c>flint sweep</c>: runs one training command over settings × seeds, one folder per run inside the sweep folder, which is
 /// itself a run (kind <c>sweep</c>) in the run store with its <see cref="SweepRecord"/>. Re-running the same command skips

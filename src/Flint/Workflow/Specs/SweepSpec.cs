@@ -1,19 +1,5 @@
 namespace Flint.Workflow.Specs;
 
-/// <summary>The training command a sweep repeats.</summary>
-public enum SweepCommand
-{
-    /// <summary><c>flint pretrain</c>.</summary>
-    Pretrain,
-    /// <summary><c>flint finetune</c>.</summary>
-    Finetune,
-}
-
-/// <summary>One axis of a sweep's grid: a setting (dotted key, as in <c>config.yaml</c>) and the values it takes.</summary>
-/// <param name="Key">e.g. <c>optimizer.lr</c>.</param>
-/// <param name="Values">The values, as they would be written on the command line.</param>
-public sealed record GridAxis(string Key, IReadOnlyList<string> Values);
-
 /// <summary>
 /// <c>flint sweep</c>: one training command over a grid (or a random sample of it) of settings × seeds, recorded as one
 /// experiment in <see cref="Out"/>. Checked by <see cref="SweepPlan.Checked"/> before any run starts.
