@@ -72,8 +72,14 @@ public sealed class DashboardServer : IAsyncDisposable
             : Results.NotFound());
         app.MapGet("/api/sweep", (string id) =>
         {
-            if (root.Run(id) is not { } folder || SweepRecord.Read(folder) is not { } record) return Results.NotFound();
-            var table = SweepTable.Of(folder);
+            SweepRecord? record = null;
+            SweepTable? table = null;
+            try
+            {
+                if (root.Run(id) is { } folder && SweepRecord.Read(folder) is { } read) (record, table) = (read, SweepTable.Of(folder));
+            }
+            catch (InvalidDataException) { } // not a sweep record this version reads, or one naming runs outside its folder
+            if (record is null || table is null) return Results.NotFound();
             return Results.Json(new
             {
                 id, command = record.Command, metric = table.Metric, higher_is_better = table.HigherIsBetter, missing = table.Missing,

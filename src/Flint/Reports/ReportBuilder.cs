@@ -29,9 +29,11 @@ public static class ReportBuilder
         foreach (var (chart, i) in request.Extra.Select((c, i) => (c, i)))
         {
             var groups = phases.SelectMany(p => p.Groups).ToList();
+            var kinds = groups.SelectMany(g => g.Runs).Where(r => chart.Metrics.Any(r.Series.ContainsKey)).Select(r => r.Kind).Distinct().ToList();
+            var mixed = kinds.Count > 1 ? $" Note: it mixes {string.Join(" and ", kinds)} runs on one axis." : "";
             var curves = groups.SelectMany(g => chart.Metrics.Select(m => CurveData.For(g, m, request.X, request.Smoothing, $"{g.Label}: {m}"))).OfType<Curve>().ToList();
             if (Figures.Lines($"extra-{i + 1}", chart.Title, AxisLabel(request.X), string.Join(", ", chart.Metrics), curves,
-                    $"{chart.Title} (added chart). Metric keys: {string.Join(", ", chart.Metrics)}. Runs: {string.Join(", ", groups.SelectMany(g => g.Runs).Select(r => r.Id))}.") is { } f)
+                    $"{chart.Title} (added chart). Metric keys: {string.Join(", ", chart.Metrics)}. Runs: {string.Join(", ", groups.SelectMany(g => g.Runs).Select(r => r.Id))}.{mixed}") is { } f)
                 figures.Add(f);
         }
 

@@ -37,8 +37,13 @@ public sealed record SweepRecord(
     {
         var path = Path.Combine(sweepFolder, FileName);
         if (!File.Exists(path)) return null;
-        try { return JsonSerializer.Deserialize<SweepRecord>(File.ReadAllText(path), Json); }
+        SweepRecord? record;
+        try { record = JsonSerializer.Deserialize<SweepRecord>(File.ReadAllText(path), Json); }
         catch (JsonException e) { throw new InvalidDataException($"{path} is not a sweep record ({e.Message}).", e); }
+        // A run is a folder directly inside the sweep: a name that climbs out (or is a path) is refused, so readers never leave the sweep folder.
+        if (record?.Runs.FirstOrDefault(r => r.Run.Length == 0 || r.Run is "." or ".." || r.Run.IndexOfAny(['/', '\\', '\0']) >= 0) is { } bad)
+            throw new InvalidDataException($"{path}: run '{bad.Run}' is not a folder name inside the sweep.");
+        return record;
     }
 
     /// <summary>The same experiment as <paramref name="other"/>: same command, flags and runs (the metric may change).</summary>
