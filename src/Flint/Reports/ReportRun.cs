@@ -31,8 +31,11 @@ internal sealed record ReportRun(string Id, string Folder, string Kind, IReadOnl
     public static ReportRun Load(string folder)
     {
         var run = RunFolder.Existing(folder);
-        var parent = Directory.GetParent(run.Path)!;
-        var id = File.Exists(Path.Combine(parent.FullName, RunFolder.ConfigFile)) ? $"{parent.Name}/{run.Name}" : run.Name;
+        // The id starts at the outermost demo or sweep folder around the run (up to three levels up): demo-…/scratch/all-seed0.
+        var id = run.Name;
+        var ancestor = Directory.GetParent(run.Path);
+        for (int up = 0; up < 3 && ancestor?.Parent is not null; up++, ancestor = ancestor.Parent)
+            if (File.Exists(Path.Combine(ancestor.FullName, RunFolder.ConfigFile))) id = Path.GetRelativePath(ancestor.Parent.FullName, run.Path);
         var summary = File.Exists(run.File(RunSummary.FileName)) ? RunSummary.Read(run.Path) : null;
         var config = run.Config();
         return new ReportRun(id, run.Path, config.GetValueOrDefault("kind") ?? summary?.Kind ?? "run", config, summary, MetricSeries.Read(run.Path));
@@ -44,6 +47,9 @@ internal sealed record ReportRun(string Id, string Folder, string Kind, IReadOnl
         var run = RunFolder.Existing(folder);
         if (run.Kind is not (RunKind.Demo or RunKind.Sweep)) return [run.Path];
         if (SweepRecord.Read(run.Path) is { } sweep) return sweep.Runs.Select(r => Path.Combine(run.Path, r.Run)).Where(Directory.Exists);
-        return Directory.GetDirectories(run.Path).Where(d => File.Exists(Path.Combine(d, RunFolder.ConfigFile))).Order(StringComparer.Ordinal);
+        // A demo's runs may sit in folders per arm, and a fine-tuning run may hold a run of its own (target-domain adaptation).
+        return Directory.EnumerateFiles(run.Path, RunFolder.ConfigFile, new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 3 })
+            .Select(Path.GetDirectoryName).OfType<string>().Where(d => d != run.Path)
+            .Where(d => !Path.GetRelativePath(run.Path, d).Split(Path.DirectorySeparatorChar).Any(p => p is "checkpoints" or "data")).Order(StringComparer.Ordinal);
     }
 }

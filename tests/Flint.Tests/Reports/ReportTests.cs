@@ -161,3 +161,26 @@ public sealed class NumbersTests
         Assert.Null(Stat.Of([1.0]).Interval95);
     }
 }
+
+public sealed class DemoReportTests
+{
+    [Fact]
+    public void A_report_of_a_demo_folder_finds_its_runs_in_arm_folders_and_names_them_by_their_path()
+    {
+        using var folder = TestPaths.NewTempFolder();
+        var demo = Directory.CreateDirectory(folder.File("demo-1")).FullName;
+        File.WriteAllText(Path.Combine(demo, "config.yaml"), "kind: demo\n");
+        FakeRuns.Make(demo, "pretrain", "pretrain", 0, 5.4);
+        foreach (var seed in new long[] { 0, 1 })
+        {
+            FakeRuns.Make(Path.Combine(demo, "pretrained"), $"all-seed{seed}", "finetune", seed, 0.7, 0.75 + seed * 0.01, settings: new Dictionary<string, string> { ["from"] = "/d/pretrain" });
+            FakeRuns.Make(Path.Combine(demo, "scratch"), $"all-seed{seed}", "finetune", seed, 0.7, 0.70 + seed * 0.01, settings: new Dictionary<string, string> { ["from"] = "scratch" });
+        }
+        var html = folder.File("r.html");
+        ReportBuilder.Write(new ReportRequest("Demo", [demo]), html);
+        var text = System.Net.WebUtility.HtmlDecode(File.ReadAllText(html));
+        Assert.Contains("Compared 5 run(s): 1 pretrain, 4 finetune in 2 settings.", text);
+        Assert.Contains("from=pretrain: 0.755 ± 0.00707 (mean ± sd over 2 seeds) [demo-1/pretrained/all-seed0, demo-1/pretrained/all-seed1]", text);
+        Assert.Contains("finetune test/accuracy: from=pretrain − from=scratch = +0.0500, 95 % interval +0.0500 to +0.0500 (paired over seeds 0, 1", text);
+    }
+}
