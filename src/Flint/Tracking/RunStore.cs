@@ -102,8 +102,12 @@ public sealed class RunStore
     public static RunStore ForRun(string runFolder)
     {
         var parent = Directory.GetParent(Path.GetFullPath(runFolder))!;
-        // Demo and sweep runs live one level deeper (runs/demo-…/pretrain, runs/sweep-lr/lr=…): index them in the same root as the folder that holds them.
-        if ((parent.Name.StartsWith("demo-", StringComparison.Ordinal) || File.Exists(Path.Combine(parent.FullName, SweepRecord.FileName))) && parent.Parent is { } grand) parent = grand;
+        // Demo and sweep runs live deeper (runs/demo-…/pretrain, runs/demo-…/scratch/100-seed0, runs/sweep-lr/lr=…): index them in
+        // the root that holds the demo or sweep folder.
+        var up = parent;
+        for (int level = 0; level < 3 && up?.Parent is { } above; level++, up = above)
+            if (up.Name.StartsWith("demo-", StringComparison.Ordinal) || File.Exists(Path.Combine(up.FullName, SweepRecord.FileName)))
+                return Open(above.FullName);
         return Open(parent.FullName);
     }
 

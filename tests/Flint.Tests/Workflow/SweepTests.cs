@@ -71,4 +71,16 @@ public sealed class SweepTests
         Assert.Equal(2, again.Exit);
         Assert.Contains("holds another sweep", again.Output);
     }
+
+    [Fact]
+    public void Runs_inside_a_sweep_or_in_a_demos_arm_folders_are_indexed_in_the_root_that_holds_them()
+    {
+        using var folder = TestPaths.NewTempFolder();
+        var sweep = Directory.CreateDirectory(folder.File("runs/sweep-lr/lr=1_seed=0")).Parent!.FullName;
+        new SweepRecord("pretrain", [], [], [0], null, "loss", [new SweepRunRecord("lr=1_seed=0", [], 0)]).Write(sweep);
+        var arm = Directory.CreateDirectory(folder.File("runs/demo-1/scratch/100-seed0")).FullName;
+        Assert.Equal(folder.File("runs"), RunStore.ForRun(Path.Combine(sweep, "lr=1_seed=0")).Root);
+        Assert.Equal(folder.File("runs"), RunStore.ForRun(arm).Root);
+        Assert.Equal(folder.File("runs"), RunStore.ForRun(folder.File("runs/plain")).Root);
+    }
 }
