@@ -26,7 +26,12 @@ internal static class Headline
             bool lower = LowerIsBetter(metric);
             var ranked = groups.Where(g => g.Final(metric).N > 0).OrderBy(g => lower ? g.Final(metric).Mean : -g.Final(metric).Mean).ToList();
             foreach (var g in ranked.Take(8))
-                lines.Add($"{phase} {metric}, {g.Label}: {Numbers.Spread(g.Final(metric))}{(g.Runs.Count > 1 ? $" (mean ± sd over {g.Final(metric).N} seeds)" : "")} [{g.Ids}]");
+            {
+                var stat = g.Final(metric);
+                var spread = stat.N > 1 ? $" (mean ± sd over {stat.N} seeds)" : "";
+                var missing = stat.N < g.Runs.Count ? $" ({g.Runs.Count - stat.N} of its {g.Runs.Count} runs have no {metric} yet)" : "";
+                lines.Add($"{phase} {metric}, {g.Label}: {Numbers.Spread(stat)}{spread}{missing} [{g.Ids}]");
+            }
             if (ranked.Count > 8) lines.Add($"… and {ranked.Count - 8} more settings (see the table below).");
             foreach (var other in ranked.Skip(1).Take(4)) lines.Add(Difference(phase, metric, ranked[0], other));
         }
