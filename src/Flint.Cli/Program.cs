@@ -29,6 +29,7 @@ public static class Program
             ToolCommands.LrFind(),
             ToolCommands.DescribeLoop(),
             RunsCommand.Create(),
+            SweepCommandLine.Create(),
             RunsCommand.Report(),
             DashboardCommand.Create(),
             LaunchCommand.Create(),

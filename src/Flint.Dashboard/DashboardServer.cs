@@ -1,8 +1,5 @@
 using Flint.Tracking;
 using Flint.Logging;
-using System.Net;
-using System.Text;
-using System.Text.Json;
 using Flint.Reports;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -66,11 +63,33 @@ public sealed class DashboardServer : IAsyncDisposable
 
     static void Map(WebApplication app, RunsRoot root)
     {
+        var catalog = new RunCatalog(root);
         app.MapGet("/", () => Results.Content(Page.Html, "text/html; charset=utf-8"));
-        app.MapGet("/api/runs", () => Results.Json(ListRuns(root)));
+        app.MapGet("/dashboard.js", () => Results.Content(PageScript.Js, "text/javascript; charset=utf-8"));
+        app.MapGet("/api/runs", () => Results.Json(catalog.List()));
         app.MapGet("/api/metrics", (string id) => root.Run(id) is { } folder
             ? Results.Json(MetricSeries.Read(folder).ToDictionary(kv => kv.Key, kv => kv.Value.Select(p => new { step = p.Step, tokens = p.Tokens, wall_s = p.WallSeconds, value = p.Value })))
             : Results.NotFound());
+        app.MapGet("/api/sweep", (string id) =>
+        {
+            SweepRecord? record = null;
+            SweepTable? table = null;
+            try
+            {
+                if (root.Run(id) is { } folder && SweepRecord.Read(folder) is { } read) (record, table) = (read, SweepTable.Of(folder));
+            }
+            catch (InvalidDataException) { } // not a sweep record this version reads, or one naming runs outside its folder
+            if (record is null || table is null) return Results.NotFound();
+            return Results.Json(new
+            {
+                id, command = record.Command, metric = table.Metric, higher_is_better = table.HigherIsBetter, missing = table.Missing,
+                rows = table.Rows.Select(r => new
+                {
+                    setting = r.Setting, runs = r.Runs.Select(run => Path.Combine(id, run)), seeds = r.Validation.N, val = Numbers.Spread(r.Validation), test = Numbers.Spread(r.Test),
+                    val_mean = r.Validation.N > 0 ? r.Validation.Mean : (double?)null, best = r.Best,
+                }),
+            });
+        });
         app.MapGet("/api/chart", (string id, string name) =>
         {
             if (root.Run(id) is not { } folder) return Results.NotFound();
@@ -93,24 +112,6 @@ public sealed class DashboardServer : IAsyncDisposable
             var type = Path.GetExtension(path) switch { ".html" => "text/html", ".png" => "image/png", ".json" => "application/json", ".csv" or ".jsonl" or ".yaml" => "text/plain", _ => "application/octet-stream" };
             return Results.File(real, type);
         });
-    }
-
-    /// <summary>Run folders under the root, newest first, read from their files (the dashboard never writes, not even the index).</summary>
-    static List<object> ListRuns(RunsRoot root)
-    {
-        var runs = new List<(DateTime Changed, object Run)>();
-        foreach (var config in Directory.EnumerateFiles(root.Real, "config.yaml", new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 3 }))
-        {
-            var folder = Path.GetDirectoryName(config)!;
-            var id = Path.GetRelativePath(root.Real, folder);
-            if (root.Run(id) is null) continue; // reached through a link that leaves the root
-            if (id.Split(Path.DirectorySeparatorChar).Any(p => p is "checkpoints" or "data")) continue;
-            var run = RunFolder.Existing(folder);
-            var summary = File.Exists(run.File(RunSummary.FileName)) ? RunSummary.Read(folder) : null;
-            var changed = File.Exists(run.File("metrics.csv")) ? File.GetLastWriteTimeUtc(run.File("metrics.csv")) : File.GetLastWriteTimeUtc(config);
-            runs.Add((changed, new { id, kind = run.ConfigValue("kind") ?? "", status = (summary?.Status ?? RunStatus.Running).Text(), val_loss = summary?.ValLoss, test_accuracy = summary?.TestAccuracy }));
-        }
-        return runs.OrderByDescending(r => r.Changed).Select(r => r.Run).ToList();
     }
 
     /// <summary>Waits until the process is asked to stop (Ctrl-C).</summary>

@@ -1,70 +1,69 @@
 namespace Flint.Dashboard;
 
-/// <summary>The dashboard's single page: a run list and the selected run's charts, refreshed while it runs.</summary>
+/// <summary>
+/// The dashboard's single page: a sortable, filterable run table; curves of the selected runs overlaid (or grouped by a
+/// config key, seeds as a mean line and band) with smoothing and a choice of x-axis; a sweep view. The behaviour is in
+/// <see cref="PageScript"/>; everything taken from runs is escaped there before it reaches the page.
+/// </summary>
 internal static class Page
 {
     public const string Html = """
 <!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>Flint dashboard</title>
 <style>
-body{font-family:system-ui,sans-serif;margin:0;display:flex;color:#222}
-nav{width:320px;border-right:1px solid #ddd;height:100vh;overflow:auto;padding:1em}
-main{flex:1;padding:1em}
-.run{padding:6px;border-radius:4px;cursor:pointer;margin:2px 0}
-.run:hover,.run.selected{background:#eef}
-.status{font-size:0.8em;color:#666}
-img{max-width:100%;display:block;margin:1em 0}
+body{font-family:system-ui,sans-serif;margin:0;color:#222;font-size:14px}
+header{padding:0.6em 1em;border-bottom:1px solid #ddd;display:flex;gap:1em;align-items:center;flex-wrap:wrap}
+header h1{font-size:1.2em;margin:0 1em 0 0}
+.tabs button{border:1px solid #ccc;background:#f6f6f6;padding:4px 10px;cursor:pointer}
+.tabs button.on{background:#dde6ff}
+#layout{display:flex;height:calc(100vh - 52px)}
+#left{width:48%;overflow:auto;border-right:1px solid #ddd}
+#right{flex:1;overflow:auto;padding:0.8em}
+table{border-collapse:collapse;width:100%}
+th,td{border-bottom:1px solid #eee;padding:3px 6px;text-align:left;white-space:nowrap}
+th{background:#f3f3f3;position:sticky;top:0;cursor:pointer;user-select:none}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+tr.run:hover{background:#f4f7ff}
+tr.run.selected{background:#e3ebff}
+.filters{padding:0.5em;display:flex;gap:0.5em;flex-wrap:wrap;border-bottom:1px solid #eee}
+.controls{display:flex;gap:1em;flex-wrap:wrap;align-items:center;margin-bottom:0.5em}
+#chart svg{width:100%;height:auto;border:1px solid #eee}
+#legend span{display:inline-block;margin:2px 10px 2px 0}
+#legend i{display:inline-block;width:14px;height:3px;vertical-align:middle;margin-right:4px}
+.muted{color:#777}
+.best{font-weight:bold;color:#175}
 </style></head>
 <body>
-<nav><h2>Runs</h2><div id="runs">loading…</div></nav>
-<main><h1 id="title">Select a run</h1>
-<p>Points logged: <span id="points">0</span> · last step: <span id="step">–</span> · status: <span id="status">–</span></p>
-<div id="charts"></div></main>
-<script>
-let selected = null;
-const params = new URLSearchParams(location.search);
-async function loadRuns() {
-  const runs = await (await fetch('/api/runs')).json();
-  const list = document.getElementById('runs');
-  list.innerHTML = '';
-  for (const r of runs) {
-    const div = document.createElement('div');
-    div.className = 'run' + (r.id === selected ? ' selected' : '');
-    div.textContent = r.id;
-    const s = document.createElement('div'); s.className = 'status'; s.textContent = r.kind + ' · ' + r.status; div.appendChild(s);
-    div.onclick = () => select(r.id);
-    list.appendChild(div);
-    if (r.id === selected) document.getElementById('status').textContent = r.status;
-  }
-  if (!selected && params.get('run')) select(params.get('run'));
-}
-async function refresh() {
-  if (!selected) return;
-  const metrics = await (await fetch('/api/metrics?id=' + encodeURIComponent(selected))).json();
-  let points = 0, step = 0;
-  for (const name in metrics) { points += metrics[name].length; for (const p of metrics[name]) step = Math.max(step, p.step); }
-  document.getElementById('points').textContent = points;
-  document.getElementById('step').textContent = step;
-  const stamp = Date.now();
-  for (const img of document.querySelectorAll('#charts img')) img.src = img.dataset.base + '&t=' + stamp;
-}
-function select(id) {
-  selected = id;
-  document.getElementById('title').textContent = id;
-  const charts = document.getElementById('charts');
-  charts.innerHTML = '';
-  for (const name of ['loss', 'accuracy', 'lr', 'throughput']) {
-    const img = document.createElement('img');
-    img.dataset.base = '/api/chart?id=' + encodeURIComponent(id) + '&name=' + name;
-    img.onerror = () => img.style.display = 'none';
-    img.onload = () => img.style.display = 'block';
-    charts.appendChild(img);
-  }
-  refresh(); loadRuns();
-}
-loadRuns();
-setInterval(refresh, 1000);
-setInterval(loadRuns, 5000);
-</script></body></html>
+<header><h1>Flint dashboard</h1>
+<span class="tabs"><button id="tab-runs" class="on">Runs</button><button id="tab-sweeps">Sweeps</button></span>
+<span class="muted"><span id="shown">0</span> of <span id="total">0</span> runs · <span id="chosen">0</span> selected · updated <span id="updated">–</span></span>
+</header>
+<div id="layout">
+<div id="left">
+<div id="runs-view">
+<div class="filters">
+<input id="filter" placeholder="filter: id, tag, config value…" size="28">
+<select id="kind"><option value="" data-fixed>any kind</option></select>
+<select id="status"><option value="" data-fixed>any status</option></select>
+<label>column <select id="column"><option value="" data-fixed>–</option></select></label>
+<label>config <select id="configcol"><option value="" data-fixed>–</option></select></label>
+<button id="clear">clear selection</button>
+</div>
+<table><thead id="head"></thead><tbody id="runs"></tbody></table>
+</div>
+<div id="sweeps-view" hidden><div id="sweeps" style="padding:0.5em"></div><div id="sweep" style="padding:0.5em"></div></div>
+</div>
+<div id="right">
+<div class="controls">
+<label>metric <select id="metric"></select></label>
+<label>x <select id="x"><option value="step">step</option><option value="tokens">tokens</option><option value="wall_s">wall time</option></select></label>
+<label>group by <select id="group"><option value="" data-fixed>– (one line per run)</option></select></label>
+<label>smoothing <input id="smoothing" type="range" min="0" max="0.99" step="0.01" value="0"> <span id="smoothing-value">0</span></label>
+</div>
+<p class="muted">Points logged: <span id="points">0</span> · last step: <span id="step">–</span> · status: <span id="status-text">–</span></p>
+<div id="chart"></div><div id="legend"></div>
+</div></div>
+<script src="/dashboard.js"></script>
+</body></html>
 """;
 }

@@ -98,22 +98,51 @@ internal static class RunsCommand
     public static Command Report()
     {
         var root = RunsRoot();
-        var ids = new Argument<string[]>("ids") { Description = "Runs (ids from 'flint runs', or run folders).", Arity = ArgumentArity.OneOrMore };
-        var output = new Option<string>("--out") { Description = "report.html (self-contained) or report.md (PNGs beside it).", DefaultValueFactory = _ => "report.html" };
+        var ids = new Argument<string[]>("runs") { Description = "Runs, demos or sweeps: ids from 'flint runs', or folders.", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string?>("--out") { Description = "The report file (default: report.html, report.md or results.tex by --format); PNGs go in a folder beside it." };
         var title = new Option<string>("--title") { Description = "Heading.", DefaultValueFactory = _ => "Flint report" };
-        var command = new Command("report", "Write a report of runs: curves against step, tokens and wall time, LR, throughput, config differences, metrics with spread over seeds, confusion matrices.")
+        var format = new Option<ReportFormat?>("--format") { Description = "html (inline SVG), md (for a README or an issue) or latex (the results table). Default: from --out's extension." };
+        format.CustomParser = r => r.Tokens[0].Value.ToLowerInvariant() switch
         {
-            ids, output, title, root,
+            "html" => ReportFormat.Html, "md" or "markdown" => ReportFormat.Markdown, "latex" or "tex" => ReportFormat.Latex,
+            var other => Fail<ReportFormat?>(r, $"--format {other}: expected html, md or latex."),
+        };
+        var x = new Option<Charts.Axis>("--x") { Description = "x-axis of curves: step, tokens or time.", DefaultValueFactory = _ => Charts.Axis.Step };
+        x.CustomParser = r => r.Tokens[0].Value.ToLowerInvariant() switch
+        {
+            "step" => Charts.Axis.Step, "tokens" => Charts.Axis.Tokens, "time" or "wall" => Charts.Axis.WallTime,
+            var other => Fail<Charts.Axis>(r, $"--x {other}: expected step, tokens or time."),
+        };
+        var smoothing = new Option<double>("--smoothing") { Description = "EMA weight for long curves, 0 (raw) to below 1, as TensorBoard's slider.", DefaultValueFactory = _ => 0.6 };
+        smoothing.Validators.Add(r => { if (r.GetValueOrDefault<double>() is < 0 or >= 1) r.AddError($"--smoothing {r.GetValueOrDefault<double>()}: expected 0 (raw) up to below 1."); });
+        var chart = new Option<string[]>("--chart") { Description = "Add a chart of exact metric keys: 'TITLE=key1,key2' (repeatable), e.g. --chart 'Detection=train/detect_acc,val/detect_acc'." };
+        var command = new Command("report", "Write a report of runs, a demo or a sweep: the headline result with its uncertainty, every logged metric by phase and scale " +
+            "(seeds as mean ± sd bands), final-metric bars, confusion heatmaps, label-efficiency curves, and tables naming the run behind every number.")
+        {
+            ids, output, title, format, x, smoothing, chart, root,
         };
         command.SetAction(parse => CliErrors.Guard(() =>
         {
             var folders = parse.GetValue(ids)!.Select(i => Directory.Exists(i) && File.Exists(Path.Combine(i, "config.yaml")) ? i
                 : RunStore.OpenExisting(parse.GetValue(root)!) is var store ? store.FolderOf(store.Get(i)) : i).ToList();
-            ReportBuilder.Write(new ReportRequest(parse.GetValue(title)!, folders), parse.GetValue(output)!);
-            AnsiConsole.MarkupLine(Markup.Escape($"Wrote {Path.GetFullPath(parse.GetValue(output)!)} ({folders.Count} runs)."));
+            var extra = (parse.GetValue(chart) ?? []).Select(c => c.Split('=', 2) is [var t, var keys] && keys.Length > 0
+                ? new ReportChart(t, keys.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                : throw new ArgumentException($"--chart {c}: expected TITLE=key1,key2 (exact metric keys as logged, e.g. train/loss).")).ToList();
+            var chosen = parse.GetValue(format);
+            var path = parse.GetValue(output) ?? chosen switch { ReportFormat.Markdown => "report.md", ReportFormat.Latex => "results.tex", _ => "report.html" };
+            var request = new ReportRequest(parse.GetValue(title)!, folders) { X = parse.GetValue(x), Smoothing = parse.GetValue(smoothing), Extra = extra, Format = chosen };
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var images = ReportBuilder.Write(request, path);
+            AnsiConsole.MarkupLine(Markup.Escape($"Wrote {Path.GetFullPath(path)} ({folders.Count} folder(s), {images.Count} chart(s), {watch.Elapsed.TotalSeconds:F1} s)."));
             return 0;
         }));
         return command;
+    }
+
+    static T Fail<T>(System.CommandLine.Parsing.ArgumentResult result, string message)
+    {
+        result.AddError(message);
+        return default!;
     }
 
     static string M(RunRecord r, string key, string format) => r.Metrics.TryGetValue(key, out var v) ? v.ToString(format, CultureInfo.InvariantCulture) : "";

@@ -15,6 +15,8 @@ public enum RunKind
     Demo,
     /// <summary><c>flint describe-loop</c> (a temporary folder).</summary>
     Describe,
+    /// <summary><c>flint sweep</c>: a folder of runs over a grid of settings × seeds (<see cref="SweepRecord"/>).</summary>
+    Sweep,
 }
 
 /// <summary>The text form of <see cref="RunKind"/> in run folders, summaries and the run store (the command's name).</summary>

@@ -102,11 +102,13 @@ public sealed class RunStore
     public static RunStore ForRun(string runFolder)
     {
         var parent = Directory.GetParent(Path.GetFullPath(runFolder))!;
-        // Runs inside runs (a demo's arms, a fine-tuning run's adaptation) are indexed in the root that holds the outermost one.
-        while ((parent.Name.StartsWith("demo-", StringComparison.Ordinal) || File.Exists(Path.Combine(parent.FullName, RunFolder.ConfigFile))) && parent.Parent is { } grand)
-            parent = grand;
+        // Runs inside runs (a demo's arms, a sweep's runs, a fine-tuning run's adaptation) are indexed in the root that holds the outermost one.
+        while (IsRunOrGroup(parent) && parent.Parent is { } grand) parent = grand;
         return Open(parent.FullName);
     }
+
+    static bool IsRunOrGroup(DirectoryInfo folder) => folder.Name.StartsWith("demo-", StringComparison.Ordinal)
+        || File.Exists(Path.Combine(folder.FullName, RunFolder.ConfigFile)) || File.Exists(Path.Combine(folder.FullName, SweepRecord.FileName));
 
     /// <summary>Records that a run started (status running) or updates it from its folder (config.yaml, summary.json).</summary>
     public void Upsert(string runFolder, RunStatus? status = null)

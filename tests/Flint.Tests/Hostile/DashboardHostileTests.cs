@@ -164,7 +164,23 @@ public sealed class DashboardHostileTests
         await using var server = await DashboardServer.StartAsync(new DashboardOptions(setup.Root, Port: 0));
 
         foreach (var attack in new[] { "/files/../outside/secret.txt", "/files/%2e%2e/outside/secret.txt", "/files/..%2foutside%2fsecret.txt",
-                     "/files/r1/../../outside/secret.txt", "/files/%2fetc%2fpasswd", "/api/metrics?id=../outside", "/api/metrics?id=%2Fetc", "/api/chart?id=..&name=loss" })
+                     "/files/r1/../../outside/secret.txt", "/files/%2fetc%2fpasswd", "/api/metrics?id=../outside", "/api/metrics?id=%2Fetc", "/api/chart?id=..&name=loss",
+                     "/api/sweep?id=../outside", "/api/sweep?id=%2Ftmp", "/api/sweep?id=r1" })
             Assert.Equal(HttpStatusCode.NotFound, await RawGet(server.Url, attack));
+    }
+
+    [Fact]
+    public async Task A_sweep_record_naming_runs_outside_its_folder_serves_nothing()
+    {
+        using var setup = new Setup();
+        var sweep = Path.Combine(setup.Root, "sweep");
+        Directory.CreateDirectory(sweep);
+        File.WriteAllText(Path.Combine(sweep, "config.yaml"), "kind: sweep\n");
+        File.WriteAllText(Path.Combine(sweep, SweepRecord.FileName),
+            "{\"command\":\"pretrain\",\"arguments\":[],\"grid\":[],\"seeds\":[0],\"random\":null,\"metric\":\"loss\",\"runs\":[{\"run\":\"../../outside\",\"setting\":[],\"seed\":0}]}");
+        await using var server = await DashboardServer.StartAsync(new DashboardOptions(setup.Root, Port: 0));
+
+        Assert.Equal(HttpStatusCode.NotFound, await RawGet(server.Url, "/api/sweep?id=sweep"));
+        Assert.Throws<InvalidDataException>(() => SweepRecord.Read(sweep));
     }
 }
