@@ -12,7 +12,14 @@ namespace Flint.Logging;
 public sealed class MetricLog : IDisposable, Training.IStateful
 {
     Dictionary<string, Accumulator> _entries = new(StringComparer.Ordinal);
-    readonly Dictionary<string, (IMetric Metric, LogInterval When)> _metrics = new(StringComparer.Ordinal);
+    readonly Dictionary<string, Registered> _metrics = new(StringComparer.Ordinal);
+    long _logged; // values logged so far: a registered metric is read only at window ends that saw some
+
+    /// <summary>A registered metric, and <see cref="_logged"/> when it was last read.</summary>
+    sealed record Registered(IMetric Metric, LogInterval When)
+    {
+        public long ReadAt { get; set; } = -1;
+    }
     readonly List<ILogSink> _sinks = [];
 
     /// <summary>Sinks that receive every flushed batch of records.</summary>
@@ -27,11 +34,15 @@ public sealed class MetricLog : IDisposable, Training.IStateful
         name = Staged(name);
         CheckScalar(name, value);
         Entry(name, reduction, when, value.device).Add(value.detach(), weight);
+        _logged++;
     }
 
     /// <summary>Logs a host value.</summary>
-    public void Log(string name, double value, Reduction reduction = Reduction.Mean, double weight = 1.0, LogInterval when = LogInterval.Step) =>
+    public void Log(string name, double value, Reduction reduction = Reduction.Mean, double weight = 1.0, LogInterval when = LogInterval.Step)
+    {
         Entry(Staged(name), reduction, when, null).Add(value, weight);
+        _logged++;
+    }
 
     /// <summary>
     /// Logs a mean as Σ<paramref name="numerator"/> / Σ<paramref name="denominator"/> over the window: the exact token-level
@@ -43,6 +54,7 @@ public sealed class MetricLog : IDisposable, Training.IStateful
         CheckScalar(name, numerator);
         CheckScalar(name + " (denominator)", denominator);
         Entry(name, Reduction.Mean, when, numerator.device).AddRatio(numerator.detach(), denominator.detach());
+        _logged++;
     }
 
     /// <summary>
@@ -54,7 +66,8 @@ public sealed class MetricLog : IDisposable, Training.IStateful
     public void Log(string name, IMetric metric, LogInterval when = LogInterval.Epoch)
     {
         ArgumentNullException.ThrowIfNull(metric);
-        _metrics[Staged(name)] = (metric, when);
+        name = Staged(name);
+        if (!(_metrics.TryGetValue(name, out var known) && ReferenceEquals(known.Metric, metric) && known.When == when)) _metrics[name] = new Registered(metric, when);
     }
 
     /// <summary>
@@ -69,6 +82,7 @@ public sealed class MetricLog : IDisposable, Training.IStateful
         else if (acc.Weights is null || !acc.Weights.SequenceEqual(weights))
             throw new ArgumentException($"'{name}' was logged before as another quantity; a loss's terms and weights must stay the same from step to step.");
         acc.AddRatio(sums.detach(), counts.detach());
+        _logged++;
     }
 
     /// <summary>
@@ -90,7 +104,7 @@ public sealed class MetricLog : IDisposable, Training.IStateful
             foreach (var e in log._entries.Values) e.Dispose();
             log._entries = kept;
             using var scope = NewDisposeScope();
-            foreach (var (metric, _) in log._metrics.Values) metric.Reset();
+            foreach (var registered in log._metrics.Values) registered.Metric.Reset();
         }
     }
 
@@ -130,13 +144,15 @@ public sealed class MetricLog : IDisposable, Training.IStateful
             records.Add(new LogRecord(acc.Name, value, at.Step, at.Epoch, at.Tokens, at.Samples, at.WallSeconds));
             acc.Reset();
         }
-        foreach (var (name, (metric, when)) in _metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
+        foreach (var (name, registered) in _metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
         {
-            if (!(all || when == LogInterval.Step) || (prefix is not null && !name.StartsWith(prefix, StringComparison.Ordinal))) continue;
+            if (!(all || registered.When == LogInterval.Step) || (prefix is not null && !name.StartsWith(prefix, StringComparison.Ordinal))) continue;
             if (prefix is null && IsEvaluationName(name)) continue; // an evaluation's metric is read and reset when its run ends, not by training windows
-            foreach (var (suffix, value) in metric.Compute())
+            if (registered.ReadAt == _logged) continue; // no step ran since it was last read (e.g. the closing flush right after an epoch's)
+            registered.ReadAt = _logged;
+            foreach (var (suffix, value) in registered.Metric.Compute())
                 records.Add(new LogRecord(suffix.Length == 0 ? name : $"{name}/{suffix}", value, at.Step, at.Epoch, at.Tokens, at.Samples, at.WallSeconds));
-            metric.Reset();
+            registered.Metric.Reset();
         }
         if (write && records.Count > 0)
             foreach (var sink in _sinks) sink.Write(records);
