@@ -11,28 +11,65 @@ public static class RunTracking
     /// <summary>Runs <paramref name="work"/>, marking the run running, then finished/interrupted (from its summary) or failed.</summary>
     public static T Track<T>(RunFolder run, Func<T> work)
     {
+        using var tracked = Begin(run);
+        T result;
         try
         {
-            var store = Indexed(run, () => RunStore.ForRun(run.Path));
-            void Record(RunStatus? status) { if (store is not null) store = Indexed(run, () => { store.Upsert(run.Path, status); return store; }); }
-            Record(RunStatus.Running);
-            T result;
-            try
-            {
-                result = work();
-            }
-            catch
-            {
-                Record(RunStatus.Failed);
-                throw;
-            }
-            Record(null);
-            return result;
+            result = work();
         }
-        finally
+        catch
+        {
+            tracked.End(RunStatus.Failed);
+            throw;
+        }
+        tracked.End();
+        return result;
+    }
+
+    /// <summary>
+    /// Marks <paramref name="run"/> running in its store; the handle records how it ended (<see cref="Tracked.End"/>) and
+    /// releases the folder's lock when disposed.
+    /// </summary>
+    public static Tracked Begin(RunFolder run)
+    {
+        try
+        {
+            var tracked = new Tracked(run, Indexed(run, () => RunStore.ForRun(run.Path)));
+            tracked.Record(RunStatus.Running);
+            return tracked;
+        }
+        catch
         {
             run.ReleaseLock();
+            throw;
         }
+    }
+
+    /// <summary>A run being tracked: how it ends is recorded once; disposing releases the run folder's lock.</summary>
+    public sealed class Tracked : IDisposable
+    {
+        readonly RunFolder _run;
+        RunStore? _store;
+
+        internal Tracked(RunFolder run, RunStore? store) => (_run, _store) = (run, store);
+
+        /// <summary>Whether <see cref="End"/> was called.</summary>
+        public bool Ended { get; private set; }
+
+        /// <summary>Records how the run ended: <paramref name="status"/>, or (null) what its <c>summary.json</c> says.</summary>
+        public void End(RunStatus? status = null)
+        {
+            Record(status);
+            Ended = true;
+        }
+
+        internal void Record(RunStatus? status)
+        {
+            if (_store is not null) _store = Indexed(_run, () => { _store.Upsert(_run.Path, status); return _store; });
+        }
+
+        /// <inheritdoc />
+        public void Dispose() => _run.ReleaseLock();
     }
 
     /// <summary>The store <paramref name="step"/> returns, or null after a one-line warning when the index failed.</summary>
