@@ -13,9 +13,7 @@ public sealed class MetricLog : IDisposable, Training.IStateful
 {
     Dictionary<string, Accumulator> _entries = new(StringComparer.Ordinal);
     readonly Dictionary<string, Registered> _metrics = new(StringComparer.Ordinal);
-    long _logged; // values logged so far: a registered metric is read only at window ends that saw some
-
-    /// <summary>A registered metric, and <see cref="_logged"/> when it was last read.</summary>
+    /// <summary>A registered metric, and the step at which a training window last read it.</summary>
     sealed record Registered(IMetric Metric, LogInterval When)
     {
         public long ReadAt { get; set; } = -1;
@@ -34,14 +32,12 @@ public sealed class MetricLog : IDisposable, Training.IStateful
         name = Staged(name);
         CheckScalar(name, value);
         Entry(name, reduction, when, value.device).Add(value.detach(), weight);
-        _logged++;
     }
 
     /// <summary>Logs a host value.</summary>
     public void Log(string name, double value, Reduction reduction = Reduction.Mean, double weight = 1.0, LogInterval when = LogInterval.Step)
     {
         Entry(Staged(name), reduction, when, null).Add(value, weight);
-        _logged++;
     }
 
     /// <summary>
@@ -54,7 +50,6 @@ public sealed class MetricLog : IDisposable, Training.IStateful
         CheckScalar(name, numerator);
         CheckScalar(name + " (denominator)", denominator);
         Entry(name, Reduction.Mean, when, numerator.device).AddRatio(numerator.detach(), denominator.detach());
-        _logged++;
     }
 
     /// <summary>
@@ -82,7 +77,6 @@ public sealed class MetricLog : IDisposable, Training.IStateful
         else if (acc.Weights is null || !acc.Weights.SequenceEqual(weights))
             throw new ArgumentException($"'{name}' was logged before as another quantity; a loss's terms and weights must stay the same from step to step.");
         acc.AddRatio(sums.detach(), counts.detach());
-        _logged++;
     }
 
     /// <summary>
@@ -148,8 +142,11 @@ public sealed class MetricLog : IDisposable, Training.IStateful
         {
             if (!(all || registered.When == LogInterval.Step) || (prefix is not null && !name.StartsWith(prefix, StringComparison.Ordinal))) continue;
             if (prefix is null && IsEvaluationName(name)) continue; // an evaluation's metric is read and reset when its run ends, not by training windows
-            if (registered.ReadAt == _logged) continue; // no step ran since it was last read (e.g. the closing flush right after an epoch's)
-            registered.ReadAt = _logged;
+            if (prefix is null)
+            {
+                if (registered.ReadAt == at.Step) continue; // no step ran since a training window read it (the closing flush right after an epoch's)
+                registered.ReadAt = at.Step;
+            }
             foreach (var (suffix, value) in registered.Metric.Compute())
                 records.Add(new LogRecord(suffix.Length == 0 ? name : $"{name}/{suffix}", value, at.Step, at.Epoch, at.Tokens, at.Samples, at.WallSeconds));
             registered.Metric.Reset();

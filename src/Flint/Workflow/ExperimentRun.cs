@@ -17,7 +17,7 @@ namespace Flint.Workflow;
 /// <code>
 /// using var run = ExperimentRun.Open(new MySettings { Out = "runs/idea-1", Trainer = new() { MaxSteps = 500 } });
 /// using var trainer = run.CreateTrainer([new MyCallback()]);
-/// var summary = run.Fit(trainer, module, train, validation);
+/// var result = run.Fit(trainer, module, train, validation);   // and run.Summary, as written to summary.json
 /// </code>
 /// </summary>
 public sealed class ExperimentRun : IDisposable
@@ -70,10 +70,10 @@ public sealed class ExperimentRun : IDisposable
             new Dictionary<string, string>(), _log, callbacks);
 
     /// <summary>
-    /// Fits <paramref name="module"/> (resuming as <c>Settings.Resume</c> says), then writes <c>summary.json</c> and records
-    /// how the run ended in the index. A failure is recorded as <c>failed</c> and rethrown.
+    /// Fits <paramref name="module"/> (resuming as <c>Settings.Resume</c> says), then writes <c>summary.json</c>
+    /// (<see cref="Summary"/>) and records how the run ended in the index. A failure is recorded as <c>failed</c> and rethrown.
     /// </summary>
-    public RunSummary Fit<TBatch>(Trainer trainer, FlintModule<TBatch> module, IEnumerable<TBatch> train, IEnumerable<TBatch>? validation = null,
+    public FitResult Fit<TBatch>(Trainer trainer, FlintModule<TBatch> module, IEnumerable<TBatch> train, IEnumerable<TBatch>? validation = null,
         string? parent = null)
     {
         ArgumentNullException.ThrowIfNull(trainer);
@@ -87,8 +87,12 @@ public sealed class ExperimentRun : IDisposable
             _tracked?.End(RunStatus.Failed);
             throw;
         }
-        return Finish(fit, module, parent);
+        Finish(fit, module, parent);
+        return fit;
     }
+
+    /// <summary>What <c>summary.json</c> says, once the run finished (null before).</summary>
+    public RunSummary? Summary { get; private set; }
 
     /// <summary>Writes <c>summary.json</c> for a fit you ran yourself (its final validation metrics included) and records the run's end.</summary>
     /// <param name="fit">What the fit returned.</param>
@@ -109,7 +113,7 @@ public sealed class ExperimentRun : IDisposable
         };
         if (Ranks.World.IsLeader) summary.Write(Folder.Path);
         _tracked?.End();
-        return summary;
+        return Summary = summary;
     }
 
     /// <summary>Releases the run folder; a run never finished is recorded as <c>failed</c>.</summary>

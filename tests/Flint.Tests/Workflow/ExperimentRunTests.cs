@@ -30,7 +30,9 @@ public sealed class ExperimentRunTests
         var model = new TwoTermModel();
         using var run = ExperimentRun.Open(settings, TextWriter.Null);
         using var trainer = run.CreateTrainer();
-        return run.Fit(trainer, model, TinyData.Batches(6, 4), TinyData.Batches(2, 4, seed: 9));
+        var fit = run.Fit(trainer, model, TinyData.Batches(6, 4), TinyData.Batches(2, 4, seed: 9));
+        Assert.Equal(fit.Steps, run.Summary!.FinalStep);
+        return run.Summary;
     }
 
     [Fact]
