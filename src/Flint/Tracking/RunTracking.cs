@@ -27,14 +27,14 @@ public static class RunTracking
     }
 
     /// <summary>
-    /// Marks <paramref name="run"/> running in its store; the handle records how it ended (<see cref="Tracked.End"/>) and
+    /// Marks <paramref name="run"/> running in its store; the handle records how it ended (<see cref="TrackedRun.End"/>) and
     /// releases the folder's lock when disposed.
     /// </summary>
-    public static Tracked Begin(RunFolder run)
+    public static TrackedRun Begin(RunFolder run)
     {
         try
         {
-            var tracked = new Tracked(run, Indexed(run, () => RunStore.ForRun(run.Path)));
+            var tracked = new TrackedRun(run, Indexed(run, () => RunStore.ForRun(run.Path)));
             tracked.Record(RunStatus.Running);
             return tracked;
         }
@@ -45,35 +45,8 @@ public static class RunTracking
         }
     }
 
-    /// <summary>A run being tracked: how it ends is recorded once; disposing releases the run folder's lock.</summary>
-    public sealed class Tracked : IDisposable
-    {
-        readonly RunFolder _run;
-        RunStore? _store;
-
-        internal Tracked(RunFolder run, RunStore? store) => (_run, _store) = (run, store);
-
-        /// <summary>Whether <see cref="End"/> was called.</summary>
-        public bool Ended { get; private set; }
-
-        /// <summary>Records how the run ended: <paramref name="status"/>, or (null) what its <c>summary.json</c> says.</summary>
-        public void End(RunStatus? status = null)
-        {
-            Record(status);
-            Ended = true;
-        }
-
-        internal void Record(RunStatus? status)
-        {
-            if (_store is not null) _store = Indexed(_run, () => { _store.Upsert(_run.Path, status); return _store; });
-        }
-
-        /// <inheritdoc />
-        public void Dispose() => _run.ReleaseLock();
-    }
-
     /// <summary>The store <paramref name="step"/> returns, or null after a one-line warning when the index failed.</summary>
-    static RunStore? Indexed(RunFolder run, Func<RunStore> step)
+    internal static RunStore? Indexed(RunFolder run, Func<RunStore> step)
     {
         try
         {

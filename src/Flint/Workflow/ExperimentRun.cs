@@ -22,11 +22,11 @@ namespace Flint.Workflow;
 /// </summary>
 public sealed class ExperimentRun : IDisposable
 {
-    readonly RunTracking.Tracked? _tracked;
+    readonly TrackedRun? _tracked;
     readonly DateTimeOffset _started;
     readonly TextWriter _log;
 
-    ExperimentRun(RunFolder folder, ExperimentSpec settings, RunTracking.Tracked? tracked, TextWriter log)
+    ExperimentRun(RunFolder folder, ExperimentSpec settings, TrackedRun? tracked, TextWriter log)
     {
         Folder = folder;
         Settings = settings;
