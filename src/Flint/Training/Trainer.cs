@@ -111,11 +111,11 @@ public sealed partial class Trainer : IDisposable
         Line(1, "for each epoch:");
         Event(2, nameof(EpochStarted));
         Line(2, "for each optimizer step:");
-        Line(3, $"draw the step's {o.AccumulateGradBatches} micro-batch(es) and TransferToDevice (the data running out first ends the epoch, without a step)");
+        Line(3, "draw the step's micro-batches and TransferToDevice (the data running out first ends the epoch, without a step)");
         Line(3, "apply LR schedule (pure function of the step)");
         Event(3, nameof(BatchStarted));
         if (o.AccumulateGradBatches > 1 || o.Runtime.DistributedOrDefault.WorldSize > 1) Line(3, "a loss of several terms: CountLossTerms per micro-batch (each term's count over the step)");
-        Line(3, "for each micro-batch: TrainingStep -> BeforeBackward -> backward");
+        Line(3, $"for each of {o.AccumulateGradBatches} micro-batch(es): TrainingStep -> BeforeBackward -> backward");
         Event(4, nameof(BeforeBackward));
         int world = o.Runtime.DistributedOrDefault.WorldSize;
         if (world > 1) Line(3, $"sum gradients, loss sums and counts over {world} processes");
