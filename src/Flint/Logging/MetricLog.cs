@@ -11,8 +11,13 @@ namespace Flint.Logging;
 /// </summary>
 public sealed class MetricLog : IDisposable, Training.IStateful
 {
-    readonly Dictionary<string, Accumulator> _entries = new(StringComparer.Ordinal);
-    readonly Dictionary<string, (IMetric Metric, LogInterval When)> _metrics = new(StringComparer.Ordinal);
+    Dictionary<string, Accumulator> _entries = new(StringComparer.Ordinal);
+    readonly Dictionary<string, Registered> _metrics = new(StringComparer.Ordinal);
+    /// <summary>A registered metric, and the step at which a training window last read it.</summary>
+    sealed record Registered(IMetric Metric, LogInterval When)
+    {
+        public long ReadAt { get; set; } = -1;
+    }
     readonly List<ILogSink> _sinks = [];
 
     /// <summary>Sinks that receive every flushed batch of records.</summary>
@@ -30,8 +35,10 @@ public sealed class MetricLog : IDisposable, Training.IStateful
     }
 
     /// <summary>Logs a host value.</summary>
-    public void Log(string name, double value, Reduction reduction = Reduction.Mean, double weight = 1.0, LogInterval when = LogInterval.Step) =>
+    public void Log(string name, double value, Reduction reduction = Reduction.Mean, double weight = 1.0, LogInterval when = LogInterval.Step)
+    {
         Entry(Staged(name), reduction, when, null).Add(value, weight);
+    }
 
     /// <summary>
     /// Logs a mean as Σ<paramref name="numerator"/> / Σ<paramref name="denominator"/> over the window: the exact token-level
@@ -45,8 +52,55 @@ public sealed class MetricLog : IDisposable, Training.IStateful
         Entry(name, Reduction.Mean, when, numerator.device).AddRatio(numerator.detach(), denominator.detach());
     }
 
-    /// <summary>Registers a streaming metric; it is computed (one sync) and reset at the end of its window.</summary>
-    public void Log(string name, IMetric metric, LogInterval when = LogInterval.Epoch) => _metrics[Staged(name)] = (metric, when);
+    /// <summary>
+    /// Registers a streaming metric once: from then on it is computed (one sync) and reset at the end of every window of
+    /// <paramref name="when"/> (each epoch, or each log window), and one named <c>val/…</c> or <c>test/…</c> at the end of
+    /// every validation or test run instead; its <c>Update</c> calls are all that is left to do. Registering the same
+    /// name again (e.g. from every step) is harmless; another metric under that name replaces it.
+    /// </summary>
+    public void Log(string name, IMetric metric, LogInterval when = LogInterval.Epoch)
+    {
+        ArgumentNullException.ThrowIfNull(metric);
+        name = Staged(name);
+        if (!(_metrics.TryGetValue(name, out var known) && ReferenceEquals(known.Metric, metric) && known.When == when)) _metrics[name] = new Registered(metric, when);
+    }
+
+    /// <summary>
+    /// Logs a weighted combination of exact means, Σₖ <paramref name="weights"/>ₖ · Σ<paramref name="sums"/>ₖ / Σ<paramref name="counts"/>ₖ
+    /// over the window (a loss of several terms with different denominators): (K) tensors of sums and counts per call.
+    /// </summary>
+    internal void LogCombination(string name, Tensor sums, Tensor counts, double[] weights, LogInterval when = LogInterval.Step)
+    {
+        name = Staged(name);
+        if (!_entries.TryGetValue(name, out var acc))
+            _entries[name] = acc = new Accumulator(name, Reduction.Mean, when, sums.device, weights);
+        else if (acc.Weights is null || !acc.Weights.SequenceEqual(weights))
+            throw new ArgumentException($"'{name}' was logged before as another quantity; a loss's terms and weights must stay the same from step to step.");
+        acc.AddRatio(sums.detach(), counts.detach());
+    }
+
+    /// <summary>
+    /// From here until the handle is disposed, whatever is logged goes to a scratch window that is then dropped, and
+    /// registered metrics are reset at the end: the sanity validation runs the module's code for real but logs nothing,
+    /// whatever names it uses. A flush inside the scratch reads the scratch window.
+    /// </summary>
+    internal IDisposable Scratch()
+    {
+        var kept = _entries;
+        _entries = new Dictionary<string, Accumulator>(StringComparer.Ordinal);
+        return new ScratchHandle(this, kept);
+    }
+
+    sealed class ScratchHandle(MetricLog log, Dictionary<string, Accumulator> kept) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var e in log._entries.Values) e.Dispose();
+            log._entries = kept;
+            using var scope = NewDisposeScope();
+            foreach (var registered in log._metrics.Values) registered.Metric.Reset();
+        }
+    }
 
     /// <summary>
     /// A name without a stage (<c>lm_loss</c>) logged from a module's step lands under that step's stage
@@ -54,6 +108,9 @@ public sealed class MetricLog : IDisposable, Training.IStateful
     /// mixes their values; a name with a <c>/</c>, or logged outside a step (a callback's <c>lr</c>), is used as given.
     /// </summary>
     string Staged(string name) => StagePrefix is { } prefix && !name.Contains('/') ? $"{prefix}/{name}" : name;
+
+    static bool IsEvaluationName(string name) =>
+        name.StartsWith("val/", StringComparison.Ordinal) || name.StartsWith("test/", StringComparison.Ordinal);
 
     /// <summary>Set by the Trainer while a module's step runs: the prefix of its stage (<c>train</c>, <c>val</c>, <c>test</c>); null otherwise.</summary>
     internal string? StagePrefix { get; set; }
@@ -81,13 +138,18 @@ public sealed class MetricLog : IDisposable, Training.IStateful
             records.Add(new LogRecord(acc.Name, value, at.Step, at.Epoch, at.Tokens, at.Samples, at.WallSeconds));
             acc.Reset();
         }
-        foreach (var (name, (metric, when)) in _metrics.OrderBy(m => m.Key, StringComparer.Ordinal).ToList())
+        foreach (var (name, registered) in _metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
         {
-            if (!(all || when == LogInterval.Step) || (prefix is not null && !name.StartsWith(prefix, StringComparison.Ordinal))) continue;
-            foreach (var (suffix, value) in metric.Compute())
+            if (!(all || registered.When == LogInterval.Step) || (prefix is not null && !name.StartsWith(prefix, StringComparison.Ordinal))) continue;
+            if (prefix is null && IsEvaluationName(name)) continue; // an evaluation's metric is read and reset when its run ends, not by training windows
+            if (prefix is null)
+            {
+                if (registered.ReadAt == at.Step) continue; // no step ran since a training window read it (the closing flush right after an epoch's)
+                registered.ReadAt = at.Step;
+            }
+            foreach (var (suffix, value) in registered.Metric.Compute())
                 records.Add(new LogRecord(suffix.Length == 0 ? name : $"{name}/{suffix}", value, at.Step, at.Epoch, at.Tokens, at.Samples, at.WallSeconds));
-            metric.Reset();
-            _metrics.Remove(name);
+            registered.Metric.Reset();
         }
         if (write && records.Count > 0)
             foreach (var sink in _sinks) sink.Write(records);
@@ -129,12 +191,12 @@ public sealed class MetricLog : IDisposable, Training.IStateful
         var result = new Dictionary<Accumulator, double>();
         if (tensors.Count == 0) return result;
         using var scope = NewDisposeScope();
-        // One stack and one device-to-host copy for every accumulator, rather than an .item() each.
-        var stacked = stack(tensors.SelectMany(a => a.Parts()).ToArray());
+        // One concatenation and one device-to-host copy for every accumulator, rather than an .item() each.
+        var stacked = cat(tensors.SelectMany(a => a.Parts()).ToArray());
         if (ranks is not null)
         {
             // Sums and means add up across ranks (one collective); last/max/min stay this rank's.
-            var summed = tensor(tensors.SelectMany(a => a.Reduction is Reduction.Mean or Reduction.Sum ? new[] { true, true } : [false, false]).ToArray(), device: stacked.device);
+            var summed = tensor(tensors.SelectMany(a => Enumerable.Repeat(a.Reduction is Reduction.Mean or Reduction.Sum, 2 * a.Width)).ToArray(), device: stacked.device);
             var total = stacked.clone();
             ranks.AllReduceSum([total]);
             stacked = where(summed, total, stacked);
@@ -143,8 +205,9 @@ public sealed class MetricLog : IDisposable, Training.IStateful
         int i = 0;
         foreach (var acc in tensors)
         {
-            result[acc] = acc.Finish(packed[i], packed[i + 1]);
-            i += 2;
+            int w = acc.Width;
+            result[acc] = acc.Finish(packed.AsSpan(i, w), packed.AsSpan(i + w, w));
+            i += 2 * w;
         }
         return result;
     }
@@ -181,116 +244,5 @@ public sealed class MetricLog : IDisposable, Training.IStateful
         _entries.Clear();
         foreach (var sink in _sinks) sink.Dispose();
         _sinks.Clear();
-    }
-
-    /// <summary>One name's running reduction, on the device for tensors (two float64 scalars) or on the host for doubles.</summary>
-    sealed class Accumulator(string name, Reduction reduction, LogInterval when, Device? device) : IDisposable
-    {
-        Tensor? _a, _b; // (value, weight) on the device
-        double _hostA, _hostB;
-        bool _has;
-
-        public string Name { get; } = name;
-        public Reduction Reduction { get; } = reduction;
-        public LogInterval When { get; } = when;
-        public bool IsTensor => device is not null;
-        public bool HasData => _has;
-
-        public void Add(Tensor v, double weight)
-        {
-            EnsureTensors(v.device);
-            var value = v.reshape([]);
-            switch (Reduction)
-            {
-                case Reduction.Mean: _a!.add_(value, weight); _b!.add_(weight); break;
-                case Reduction.Sum: _a!.add_(value); break;
-                case Reduction.Last: _a!.copy_(value); break;
-                case Reduction.Max: if (_has) _a!.copy_(maximum(_a, value.to_type(ScalarType.Float64))); else _a!.copy_(value); break;
-                case Reduction.Min: if (_has) _a!.copy_(minimum(_a, value.to_type(ScalarType.Float64))); else _a!.copy_(value); break;
-            }
-            _has = true;
-        }
-
-        public void AddRatio(Tensor numerator, Tensor denominator)
-        {
-            EnsureTensors(numerator.device);
-            _a!.add_(numerator.reshape([]));
-            _b!.add_(denominator.reshape([]));
-            _has = true;
-        }
-
-        public void Add(double v, double weight)
-        {
-            if (IsTensor) throw new ArgumentException($"'{Name}' was logged as a tensor before; log it as a tensor or a double, not both.");
-            switch (Reduction)
-            {
-                case Reduction.Mean: _hostA += v * weight; _hostB += weight; break;
-                case Reduction.Sum: _hostA += v; break;
-                case Reduction.Last: _hostA = v; break;
-                case Reduction.Max: _hostA = _has ? Math.Max(_hostA, v) : v; break;
-                case Reduction.Min: _hostA = _has ? Math.Min(_hostA, v) : v; break;
-            }
-            _has = true;
-        }
-
-        public IEnumerable<Tensor> Parts() => [_a!, _b!];
-
-        public System.Text.Json.Nodes.JsonNode Save()
-        {
-            double a = _hostA, b = _hostB;
-            if (IsTensor)
-            {
-                using var scope = NewDisposeScope();
-                var both = stack([_a!, _b!]).cpu().data<double>().ToArray();
-                (a, b) = (both[0], both[1]);
-            }
-            return new System.Text.Json.Nodes.JsonObject
-            {
-                ["reduction"] = Reduction.ToString(), ["when"] = When.ToString(), ["tensor"] = IsTensor, ["device"] = device?.ToString(),
-                ["a"] = a, ["b"] = b,
-            };
-        }
-
-        public static Accumulator Load(string name, System.Text.Json.Nodes.JsonNode node)
-        {
-            var tensorDevice = node["tensor"]!.GetValue<bool>() ? new Device(node["device"]!.GetValue<string>()) : null;
-            var acc = new Accumulator(name, Enum.Parse<Reduction>(node["reduction"]!.GetValue<string>()), Enum.Parse<LogInterval>(node["when"]!.GetValue<string>()), tensorDevice);
-            double a = node["a"]!.GetValue<double>(), b = node["b"]!.GetValue<double>();
-            if (tensorDevice is not null)
-            {
-                acc.EnsureTensors(tensorDevice);
-                using var scope = NewDisposeScope();
-                acc._a!.fill_(a);
-                acc._b!.fill_(b);
-            }
-            else (acc._hostA, acc._hostB) = (a, b);
-            acc._has = true;
-            return acc;
-        }
-
-        public double Finish(double a, double b) => Reduction == Reduction.Mean ? a / b : a;
-
-        public double HostValue() => Finish(_hostA, _hostB);
-
-        public void Reset()
-        {
-            _a?.zero_();
-            _b?.zero_();
-            _hostA = _hostB = 0;
-            _has = false;
-        }
-
-        void EnsureTensors(Device d)
-        {
-            if (!IsTensor) throw new ArgumentException($"'{Name}' was logged as a host value before; log it as a tensor or a double, not both.");
-            _a ??= zeros([], ScalarType.Float64, d).DetachFromDisposeScope();
-            _b ??= zeros([], ScalarType.Float64, d).DetachFromDisposeScope();
-        }
-
-        public void Dispose()
-        {
-            _a?.Dispose();
-            _b?.Dispose();
-        }
     }
 }

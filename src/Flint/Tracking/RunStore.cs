@@ -138,9 +138,11 @@ public sealed class RunStore
             ("$parent", parent), ("$metrics", JsonSerializer.Serialize(metrics)));
     }
 
-    /// <summary>Rebuilds the index from the run folders under the root (tags and notes are kept).</summary>
+    /// <summary>Rebuilds the index from the run folders under the root (tags and notes are kept; runs whose folder is gone are dropped).</summary>
     public int Reindex()
     {
+        foreach (var gone in List().Where(r => !File.Exists(Path.Combine(FolderOf(r), RunFolder.ConfigFile))))
+            Execute("DELETE FROM runs WHERE id = $id", ("$id", gone.Id));
         int count = 0;
         foreach (var config in Directory.EnumerateFiles(Root, "config.yaml", new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 3 }))
         {

@@ -11,32 +11,42 @@ public static class RunTracking
     /// <summary>Runs <paramref name="work"/>, marking the run running, then finished/interrupted (from its summary) or failed.</summary>
     public static T Track<T>(RunFolder run, Func<T> work)
     {
+        using var tracked = Begin(run);
+        T result;
         try
         {
-            var store = Indexed(run, () => RunStore.ForRun(run.Path));
-            void Record(RunStatus? status) { if (store is not null) store = Indexed(run, () => { store.Upsert(run.Path, status); return store; }); }
-            Record(RunStatus.Running);
-            T result;
-            try
-            {
-                result = work();
-            }
-            catch
-            {
-                Record(RunStatus.Failed);
-                throw;
-            }
-            Record(null);
-            return result;
+            result = work();
         }
-        finally
+        catch
+        {
+            tracked.End(RunStatus.Failed);
+            throw;
+        }
+        tracked.End();
+        return result;
+    }
+
+    /// <summary>
+    /// Marks <paramref name="run"/> running in its store; the handle records how it ended (<see cref="TrackedRun.End"/>) and
+    /// releases the folder's lock when disposed.
+    /// </summary>
+    public static TrackedRun Begin(RunFolder run)
+    {
+        try
+        {
+            var tracked = new TrackedRun(run, Indexed(run, () => RunStore.ForRun(run.Path)));
+            tracked.Record(RunStatus.Running);
+            return tracked;
+        }
+        catch
         {
             run.ReleaseLock();
+            throw;
         }
     }
 
     /// <summary>The store <paramref name="step"/> returns, or null after a one-line warning when the index failed.</summary>
-    static RunStore? Indexed(RunFolder run, Func<RunStore> step)
+    internal static RunStore? Indexed(RunFolder run, Func<RunStore> step)
     {
         try
         {

@@ -20,6 +20,15 @@ public abstract class FlintModule<TBatch>(string name) : nn.Module(name), IFlops
     /// <summary>The validation loss of one batch (run under no_grad in eval mode). Defaults to <see cref="TrainingStep"/>'s loss.</summary>
     public virtual StepOutput ValidationStep(TBatch batch, LoopContext ctx) => TrainingStep(batch, ctx);
 
+    /// <summary>
+    /// Each loss term's count for <paramref name="batch"/> (already on the device), by term name, before any forward pass:
+    /// needed only by a step that returns several <see cref="LossTerm"/>s while accumulating micro-batches or running on
+    /// several processes, where each term must be divided by its count over the whole step before the first backward.
+    /// It must agree with the counts the step returns (so count from the batch: non-padding targets, sequences; draw
+    /// random masks in the collator, not in the step, when a count depends on them).
+    /// </summary>
+    public virtual IReadOnlyDictionary<string, Tensor>? CountLossTerms(TBatch batch) => null;
+
     /// <summary>The test loss of one batch. Defaults to <see cref="ValidationStep"/>.</summary>
     public virtual StepOutput TestStep(TBatch batch, LoopContext ctx) => ValidationStep(batch, ctx);
 

@@ -94,6 +94,8 @@ public sealed partial class Trainer
         var state = ctx.State;
         var previousStage = state.Stage;
         state.Stage = sanity ? Stage.Sanity : stage;
+        // The sanity check proves ValidationStep runs; its numbers come from an untrained model, so nothing it logs is kept.
+        using var scratch = sanity ? _log.Scratch() : null;
         Events.ValidationStarted.Fire(new ValidationStarted(state.Step, stage, sanity), ctx);
         bool wasTraining = module.training;
         module.eval();
@@ -111,7 +113,10 @@ public sealed partial class Trainer
                 var device = module.TransferToDevice(batchesOf.Current, ctx.Device);
                 var output = Step(stage, module, device, ctx);
                 StepChecks.Evaluation(output, module, stage, batches);
-                _log.LogRatio($"{stage.Prefix()}/loss", output.LossSum, output.Count, LogInterval.Epoch);
+                StepWindow.LogEvaluation(_log, stage, output);
+                if (Events.ValidationBatchEnded.HasHandlers)
+                    Events.ValidationBatchEnded.Fire(new ValidationBatchEnded(state.Step, stage, sanity, batches, output.LossSum / output.Count)
+                        { Outputs = new StepOutputs(output.Outputs is null ? null : [output.Outputs]) }, ctx);
                 batches++;
             }
         }
@@ -123,17 +128,8 @@ public sealed partial class Trainer
         if (batches == 0)
             throw new InvalidOperationException($"The {(stage == Stage.Test ? "test" : "validation")} data yielded no batches; pass data with at least one batch, or none at all.");
 
-        IReadOnlyList<LogRecord> records;
-        if (sanity)
-        {
-            // The sanity check proves ValidationStep runs; its numbers come from an untrained model and are not logged.
-            records = _log.Flush(ctx.Position, LogInterval.Epoch, $"{stage.Prefix()}/", write: false);
-        }
-        else
-        {
-            records = _log.Flush(ctx.Position, LogInterval.Epoch, $"{stage.Prefix()}/");
-            Publish(ctx, records);
-        }
+        var records = _log.Flush(ctx.Position, LogInterval.Epoch, $"{stage.Prefix()}/", write: !sanity);
+        if (!sanity) Publish(ctx, records);
         var metrics = records.GroupBy(r => r.Name).ToDictionary(g => g.Key, g => g.Last().Value);
         Events.ValidationEnded.Fire(new ValidationEnded(state.Step, stage, sanity, metrics), ctx);
         if (!sanity && ctx.Optimizer?.Schedule is IMetricDrivenSchedule driven && metrics.TryGetValue(driven.Monitor, out var monitored))

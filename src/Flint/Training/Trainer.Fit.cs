@@ -160,47 +160,44 @@ public sealed partial class Trainer
         bool sums = o.AccumulateGradBatches > 1 || distributed.WorldSize > 1; // back-propagate sums, divide once by the global count
         Events.EpochStarted.Fire(new EpochStarted(state.Epoch), l.Ctx);
         using var batches = EpochBatches(l.Train, state.Epoch, state.BatchInEpoch, o.LimitTrainBatches);
+        var window = new List<TBatch>(o.AccumulateGradBatches);
+        var loss = new StepWindow();
         while (state.StopReason is null && !state.EpochFinished)
         {
-            // The scope opens before the first batch is drawn, so tensors a loader creates for this step die with it.
+            // The scope opens before the batches are drawn, so tensors a loader creates for this step die with it.
             using (NewDisposeScope())
             {
-                if (!batches.MoveNext())
+                // The step's micro-batches, on the device; an epoch that ends mid-window steps on those it has (Σsum/Σcount stays exact).
+                window.Clear();
+                while (window.Count < o.AccumulateGradBatches && batches.MoveNext()) window.Add(module.TransferToDevice(batches.Current, l.Runtime.Device));
+                if (window.Count < o.AccumulateGradBatches) state.EpochFinished = true;
+                if (window.Count == 0)
                 {
                     if (state.BatchInEpoch == 0) throw StepChecks.EmptyEpoch(state, o.LimitTrainBatches);
-                    state.EpochFinished = true;
                     break;
                 }
                 optimizer.ApplySchedule(state.Step);
                 Events.BatchStarted.Fire(new BatchStarted(state.Step, optimizer.LearningRate()), l.Ctx);
-                Tensor? lossSum = null, count = null;
+                loss.Begin(sums ? WindowCounts(module, window) : null, distributed);
                 long samples = 0, tokens = 0;
-                for (int micro = 0; ; micro++)
+                for (int micro = 0; micro < window.Count; micro++)
                 {
                     state.BatchInEpoch++;
-                    var output = Step(Stage.Train, module, module.TransferToDevice(batches.Current, l.Runtime.Device), l.Ctx);
-                    StepChecks.Training(output, module, state);
+                    var output = Step(Stage.Train, module, window[micro], l.Ctx);
+                    var where = StepChecks.Training(output, module, state);
                     // One micro-batch in one process: back-propagate the mean directly. Otherwise sums, divided once below.
-                    var loss = sums ? output.LossSum : output.LossSum / output.Count;
-                    Events.BeforeBackward.Fire(new BeforeBackward(state.Step, micro, loss), l.Ctx);
-                    loss.backward();
-                    lossSum = lossSum is null ? output.LossSum.detach() : lossSum + output.LossSum.detach();
-                    count = count is null ? output.Count.detach() : count + output.Count.detach();
+                    var objective = loss.Objective(output, sums, where);
+                    Events.BeforeBackward.Fire(new BeforeBackward(state.Step, micro, objective), l.Ctx);
+                    objective.backward();
+                    loss.Add(output, where);
                     samples += output.Samples;
                     tokens += output.Tokens;
-                    if (micro + 1 == o.AccumulateGradBatches) break;
-                    // An epoch that ends mid-window steps on the micro-batches it has: Σsum/Σcount stays exact.
-                    if (!batches.MoveNext()) { state.EpochFinished = true; break; }
                 }
-                var (localLoss, localCount) = (lossSum!, count!); // logged per rank; the log sums windows over the ranks at each flush
-                if (distributed.WorldSize > 1)
-                {
-                    // Σ over ranks of the loss-gradient sums, the loss sums and the counts; then one division by the global count.
-                    (lossSum, count) = (lossSum!.to_type(ScalarType.Float64).clone(), count!.to_type(ScalarType.Float64).clone());
-                    distributed.AllReduceSum([.. optimizer.Parameters.Select(p => p.grad).OfType<Tensor>(), lossSum, count]);
-                }
-                if (sums) FlintRuntime.ScaleGradients(optimizer.Parameters, count!.reciprocal());
-                var meanLoss = lossSum! / count!;
+                var (localLoss, localCount) = loss.Local; // logged per rank; the log sums windows over the ranks at each flush
+                // Σ over ranks of the loss-gradient sums, the loss sums and the counts; then one division by the global count.
+                if (distributed.WorldSize > 1) loss.AllReduce(distributed, optimizer.Parameters.Select(p => p.grad).OfType<Tensor>());
+                if (sums && loss.GradientScale is { } scale) FlintRuntime.ScaleGradients(optimizer.Parameters, scale);
+                var meanLoss = loss.Mean;
                 Tensor? gradNorm = o.GradientClipNorm is { } maxNorm ? FlintRuntime.ClipGradNorm(optimizer.Parameters, maxNorm) : null;
                 if (o.GradientClipValue is { } maxValue) FlintRuntime.ClipGradValue(optimizer.Parameters, maxValue);
                 Events.BeforeOptimizerStep.Fire(new BeforeOptimizerStep(state.Step, gradNorm, meanLoss), l.Ctx);
@@ -214,14 +211,28 @@ public sealed partial class Trainer
                 if (distributed.WorldSize == 1) (state.SamplesSeen, state.TokensSeen) = (state.SamplesSeen + samples, state.TokensSeen + tokens);
                 if (!skipped) // a step a handler refused (e.g. NonFiniteGuard) neither counts in the loss nor trips the NaN check
                 {
-                    _log.LogRatio(MetricNames.TrainLoss, localLoss, localCount);
-                    _log.LogRatio(MetricNames.TrainLossEpoch, localLoss, localCount, LogInterval.Epoch);
+                    loss.Log(_log, localLoss, localCount);
                     l.Session.NonFinite.logical_or_(meanLoss.isfinite().logical_not());
                 }
-                Events.BatchEnded.Fire(new BatchEnded(state.Step, meanLoss, samples, tokens, skipped), l.Ctx);
+                Events.BatchEnded.Fire(new BatchEnded(state.Step, meanLoss, samples, tokens, skipped) { Outputs = loss.Outputs }, l.Ctx);
             }
             AfterStep(l);
         }
+    }
+
+    /// <summary>Each loss term's count over the step's micro-batches (null for a module that does not count its terms).</summary>
+    static Dictionary<string, Tensor>? WindowCounts<TBatch>(FlintModule<TBatch> module, List<TBatch> window)
+    {
+        Dictionary<string, Tensor>? totals = null;
+        foreach (var batch in window)
+        {
+            if (module.CountLossTerms(batch) is not { } counts) return null;
+            totals ??= counts.Keys.ToDictionary(k => k, _ => zeros([], ScalarType.Float64), StringComparer.Ordinal);
+            foreach (var (name, count) in counts)
+                totals[name] = totals.TryGetValue(name, out var sum) ? sum.to(count.device) + count.to_type(ScalarType.Float64).reshape([])
+                    : throw new InvalidOperationException($"{module.GetType().Name}.CountLossTerms named '{name}' for one batch of the step but not for its first.");
+        }
+        return totals;
     }
 
     /// <summary>Between steps: logs, validation and checkpoints when due, then the stopping rules.</summary>
@@ -238,7 +249,7 @@ public sealed partial class Trainer
             ValidateNow(l, o.LimitValidationBatches);
         }
         SaveRequested(l);
-        state.StopReason = l.Interrupted ? $"interrupted at step {state.Step} (a checkpoint was saved; continue with --resume last)" : StopRule(o, state, control);
+        state.StopReason = l.Interrupted ? $"interrupted at step {state.Step} (a checkpoint was saved in {Checkpoints!.Directory}; continue with Fit(…, resume: \"last\"), or --resume last on the command line)" : StopRule(o, state, control);
     }
 
     /// <summary>

@@ -96,7 +96,9 @@ public sealed partial class Trainer : IDisposable
         void Validation(int indent)
         {
             Event(indent, nameof(ValidationStarted));
-            Line(indent, "fresh pass from the first batch, own RNG (EvaluationSeed) -> ValidationStep per batch -> flush");
+            Line(indent, "fresh pass from the first batch, own RNG (EvaluationSeed) -> ValidationStep per batch:");
+            Event(indent + 1, nameof(ValidationBatchEnded));
+            Line(indent, "flush");
             Event(indent, nameof(LogsFlushed));
             Event(indent, nameof(ValidationEnded));
             if (Checkpoints is not null) { Line(indent, "save the checkpoints requested so far (named ones, then 'last')"); Event(indent + 1, nameof(CheckpointSaved)); }
@@ -105,14 +107,15 @@ public sealed partial class Trainer : IDisposable
         Line(1, "setup: runtime (device, threads, seed) -> module.to(device) -> ConfigureOptimizers -> restore a checkpoint (resume)");
         Event(1, nameof(FitStarted));
         if (o.SanityValidationBatches > 0)
-            Line(1, $"sanity validation (first {o.SanityValidationBatches} batches, not logged; fresh runs only): ValidationStarted/ValidationEnded");
+            Line(1, $"sanity validation (first {o.SanityValidationBatches} batches, nothing it logs is kept; fresh runs only): ValidationStarted/ValidationBatchEnded/ValidationEnded");
         Line(1, "for each epoch:");
         Event(2, nameof(EpochStarted));
         Line(2, "for each optimizer step:");
-        Line(3, "draw the first batch (the data running out ends the epoch, without a step)");
+        Line(3, "draw the step's micro-batches and TransferToDevice (the data running out first ends the epoch, without a step)");
         Line(3, "apply LR schedule (pure function of the step)");
         Event(3, nameof(BatchStarted));
-        Line(3, $"for each of {o.AccumulateGradBatches} micro-batch(es): TransferToDevice -> TrainingStep -> BeforeBackward -> backward");
+        if (o.AccumulateGradBatches > 1 || o.Runtime.DistributedOrDefault.WorldSize > 1) Line(3, "a loss of several terms: CountLossTerms per micro-batch (each term's count over the step)");
+        Line(3, $"for each of {o.AccumulateGradBatches} micro-batch(es): TrainingStep -> BeforeBackward -> backward");
         Event(4, nameof(BeforeBackward));
         int world = o.Runtime.DistributedOrDefault.WorldSize;
         if (world > 1) Line(3, $"sum gradients, loss sums and counts over {world} processes");
@@ -152,10 +155,12 @@ public sealed partial class Trainer : IDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>Disposes the attached callbacks that are <see cref="IDisposable"/> (a callback owning tensors frees them here).</remarks>
     public void Dispose()
     {
         foreach (var s in _subscriptions) s.Dispose();
         _subscriptions.Clear();
+        foreach (var callback in _callbacks.OfType<IDisposable>().Where(c => c is not ILogSink)) callback.Dispose(); // sinks are disposed by the log
         _log.Dispose();
     }
 }

@@ -20,14 +20,19 @@ public static partial class BpeTrainer
     [GeneratedRegex(ByteLevel.Pattern)]
     private static partial Regex PreTokenizer();
 
+    /// <summary>The smallest vocabulary <see cref="Train"/> accepts: 256 bytes, EOS, pad and mask, and one merge.</summary>
+    public const int MinVocabSize = 260;
+
     /// <summary>Trains and returns a tokenizer with at most <paramref name="vocabSize"/> ids (256 bytes + merges + EOS, pad, mask).</summary>
     /// <param name="texts">The corpus.</param>
-    /// <param name="vocabSize">Target vocabulary size, at least 257.</param>
+    /// <param name="vocabSize">Target vocabulary size, at least <see cref="MinVocabSize"/> (260: 256 bytes, EOS, pad, mask and one merge).</param>
     /// <param name="minFrequency">Pairs seen fewer times are never merged.</param>
     /// <param name="progress">Called after each merge with (merges done, merges wanted).</param>
     public static ByteLevelBpeTokenizer Train(IEnumerable<string> texts, int vocabSize, int minFrequency = 2, Action<int, int>? progress = null)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(vocabSize, 260);
+        if (vocabSize < MinVocabSize)
+            throw new ArgumentOutOfRangeException(nameof(vocabSize), vocabSize,
+                $"A byte-level BPE vocabulary holds the 256 bytes and 3 special tokens, so it needs at least {MinVocabSize} ids to learn any merge; {vocabSize} is too few.");
         var wordCounts = CountWords(texts);
         if (wordCounts.Count == 0) throw new ArgumentException("The corpus is empty: there is nothing to learn a vocabulary from.", nameof(texts));
 

@@ -78,6 +78,9 @@ public readonly record struct BeforeOptimizerStep(long Step, Tensor? GradNorm, T
 /// <param name="Skipped">True when a handler asked to skip the update.</param>
 public readonly record struct BatchEnded(long Step, Tensor Loss, long Samples, long Tokens, bool Skipped) : IEventArgs
 {
+    /// <summary>What each micro-batch's step put in <see cref="StepOutput.Outputs"/>; its tensors are freed when the handlers return.</summary>
+    public StepOutputs Outputs { get; init; }
+
     /// <inheritdoc />
     public long Index => Step;
 }
@@ -90,6 +93,21 @@ public readonly record struct ValidationStarted(long Step, Stage Stage, bool IsS
 {
     /// <inheritdoc />
     public long Index => Step;
+}
+
+/// <summary>One batch of a validation (or test) run was evaluated (fired only when something listens).</summary>
+/// <param name="Step">Optimizer steps completed.</param>
+/// <param name="Stage"><c>Validate</c> or <c>Test</c>.</param>
+/// <param name="IsSanityCheck">True for the short check before training starts.</param>
+/// <param name="Batch">0-based index of the batch in this run.</param>
+/// <param name="Loss">The batch's loss (Σsum/Σcount, or the combination of its terms).</param>
+public readonly record struct ValidationBatchEnded(long Step, Stage Stage, bool IsSanityCheck, long Batch, Tensor Loss) : IEventArgs
+{
+    /// <summary>What the step put in <see cref="StepOutput.Outputs"/>; its tensors are freed when the handlers return.</summary>
+    public StepOutputs Outputs { get; init; }
+
+    /// <inheritdoc />
+    public long Index => Batch + 1;
 }
 
 /// <summary>A validation (or test) run has ended with its reduced metrics (already host values).</summary>

@@ -19,6 +19,8 @@ public sealed class TrainerEvents
     public Event<LogsFlushed> LogsFlushed { get; } = new(nameof(LogsFlushed));
     /// <summary>A validation or test run starts.</summary>
     public Event<ValidationStarted> ValidationStarted { get; } = new(nameof(ValidationStarted));
+    /// <summary>One validation or test batch was evaluated, with what its step produced.</summary>
+    public Event<ValidationBatchEnded> ValidationBatchEnded { get; } = new(nameof(ValidationBatchEnded));
     /// <summary>A validation or test run ended, with its metrics.</summary>
     public Event<ValidationEnded> ValidationEnded { get; } = new(nameof(ValidationEnded));
     /// <summary>A checkpoint was written.</summary>
@@ -36,7 +38,8 @@ public sealed class TrainerEvents
         (FitStarted.Name, FitStarted.Handlers), (EpochStarted.Name, EpochStarted.Handlers), (BatchStarted.Name, BatchStarted.Handlers),
         (BeforeBackward.Name, BeforeBackward.Handlers), (BeforeOptimizerStep.Name, BeforeOptimizerStep.Handlers),
         (BatchEnded.Name, BatchEnded.Handlers), (LogsFlushed.Name, LogsFlushed.Handlers),
-        (ValidationStarted.Name, ValidationStarted.Handlers), (ValidationEnded.Name, ValidationEnded.Handlers),
+        (ValidationStarted.Name, ValidationStarted.Handlers),
+        (ValidationBatchEnded.Name, ValidationBatchEnded.Handlers), (ValidationEnded.Name, ValidationEnded.Handlers),
         (CheckpointSaved.Name, CheckpointSaved.Handlers), (EpochEnded.Name, EpochEnded.Handlers),
         (FitEnded.Name, FitEnded.Handlers), (ExceptionRaised.Name, ExceptionRaised.Handlers),
     ];
