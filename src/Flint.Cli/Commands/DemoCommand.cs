@@ -13,6 +13,7 @@ internal static class DemoCommand
         spec =>
         {
             var result = DemoJob.Run(spec, Console.Out);
+            if (result.Interrupted) return 130;
             var budgets = result.Arms.Select(a => a.Budget).Distinct().OrderBy(b => b ?? int.MaxValue).ToList();
             var table = new Table().Border(TableBorder.Rounded)
                 .Title($"rt-polarity test accuracy (%), mean ± sd over {result.Seeds.Count} seed(s); same split, same label samples per seed").AddColumn("arm");

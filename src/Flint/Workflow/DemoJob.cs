@@ -24,11 +24,22 @@ public static class DemoJob
         var started = DateTimeOffset.UtcNow;
         return RunTracking.Track(demoRun, () =>
         {
-            var result = RunArms(spec, plan, demoRun.Path, log);
-            DemoOutputs.Write(spec, result);
+            DemoResult result;
+            try
+            {
+                result = RunArms(spec, plan, demoRun.Path, log);
+                DemoOutputs.Write(spec, result);
+            }
+            catch (StoppedException stopped)
+            {
+                // A signal stopped a run: stop the demo there (no arm after it, no NaN in a table), recorded as interrupted.
+                log.WriteLine($"Interrupted during {stopped.Run}. A demo does not resume: run it again (its runs so far are in {demoRun.Path}).");
+                result = new DemoResult(demoRun.Path, plan.Seeds, [], new Dictionary<string, RunSummary>()) { Interrupted = true };
+            }
             new RunSummary
             {
-                Name = demoRun.Name, Kind = RunKind.Demo.Name(), Status = RunStatus.Finished, StopReason = "completed", Started = started, Finished = DateTimeOffset.UtcNow,
+                Name = demoRun.Name, Kind = RunKind.Demo.Name(), Status = result.Interrupted ? RunStatus.Interrupted : RunStatus.Finished,
+                StopReason = result.Interrupted ? "interrupted" : "completed", Started = started, Finished = DateTimeOffset.UtcNow,
                 GitCommit = RunFolder.GitCommit(), WallSeconds = (DateTimeOffset.UtcNow - started).TotalSeconds, TestAccuracy = result.BestFlint?.Test.Mean,
                 Metrics = DemoOutputs.Headline(result),
             }.Write(demoRun.Path);
@@ -71,6 +82,7 @@ public static class DemoJob
                 Out = Path.Combine(folder, $"pretrain-{name}"), Seed = spec.Seed, Device = spec.Device, Objective = objective, Data = new() { Path = corpus },
                 Model = new() { Preset = spec.Preset }, Trainer = new() { AutoMinutes = spec.Minutes, Progress = spec.Progress }, Checkpoint = new() { EverySteps = 500 },
             }, log);
+            Stopped(summary, pretrain.Path);
             pretraining[$"pretrain-{name}"] = summary;
             bodies.Add(($"pretrained-{name}", DemoArmKind.Pretrained, pretrain.Path));
             if (spec.AdaptMinutes <= 0) continue;
@@ -80,6 +92,7 @@ public static class DemoJob
             var adaptSpec = TargetAdaptation.Spec(template with { Seed = spec.Seed, Adapt = new() { Minutes = spec.AdaptMinutes }, Trainer = new() { Progress = spec.Progress } },
                 pretrain.Path, texts, Path.Combine(folder, $"adapt-{name}"));
             var (adapted, adaptSummary) = PretrainJob.Run(adaptSpec, log);
+            Stopped(adaptSummary, adapted.Path);
             pretraining[$"adapt-{name}"] = adaptSummary;
             bodies.Add(($"adapted-{name}", DemoArmKind.Adapted, adapted.Path));
         }
@@ -97,6 +110,11 @@ public static class DemoJob
         return new DemoResult(folder, plan.Seeds, arms, pretraining);
     }
 
+    static void Stopped(RunSummary summary, string run)
+    {
+        if (summary.Status == RunStatus.Interrupted) throw new StoppedException(run);
+    }
+
     static DemoTrial Finetune(DemoSpec spec, FinetuneSpec template, string folder, string arm, DemoArmKind kind, string body, int? budget, long seed, int trainCount, TextWriter log)
     {
         int examples = budget ?? trainCount;
@@ -111,8 +129,15 @@ public static class DemoJob
             Trainer = new() { MaxEpochs = epochs, ValEvery = steps + 1, Progress = spec.Progress }, Optimizer = template.Optimizer with { Lr = DemoPlan.FinetuneLr },
             Checkpoint = new() { EverySteps = 100_000 },
         }, TextWriter.Null);
+        Stopped(s, run.Path);
         return new DemoTrial(seed, s.ValAccuracy ?? double.NaN, s.TestAccuracy ?? double.NaN, run.Path, s.WallSeconds);
     }
+}
+
+/// <summary>Thrown inside the demo when one of its runs was interrupted by a signal.</summary>
+sealed class StoppedException(string run) : Exception($"{run} was interrupted.")
+{
+    public string Run { get; } = run;
 }
 
 /// <summary>The demo's settings, parsed and checked before anything runs.</summary>

@@ -45,6 +45,9 @@ public sealed record DemoArm(string Name, DemoArmKind Kind, int? Budget, int Exa
 /// <param name="Pretraining">The pretraining runs (one per objective) and adaptation runs, by name.</param>
 public sealed record DemoResult(string Folder, IReadOnlyList<long> Seeds, IReadOnlyList<DemoArm> Arms, IReadOnlyDictionary<string, Tracking.RunSummary> Pretraining)
 {
+    /// <summary>A signal stopped one of its runs; nothing after it ran.</summary>
+    public bool Interrupted { get; init; }
+
     /// <summary>The arm named <paramref name="name"/> at <paramref name="budget"/> (null: all labels).</summary>
     public DemoArm? Arm(string name, int? budget) => Arms.FirstOrDefault(a => a.Name == name && a.Budget == budget);
 
