@@ -26,10 +26,11 @@ namespace Flint.Finetuning;
 /// <param name="WarmupFraction">Fraction of the steps spent warming the LR up.</param>
 /// <param name="MinLrRatio">Cosine decay floor as a fraction of the peak LR.</param>
 /// <param name="Beta2">Adam's β₂.</param>
+/// <param name="Schedule">The LR's shape after warmup.</param>
 public sealed record ClassifierOptions(
     int Classes, Pooling Pooling = Pooling.Last, double Dropout = 0.1, double LmCoefficient = 0.0, FinetuneMethod Method = FinetuneMethod.Full,
     double LearningRate = 1e-4, double WeightDecay = 0.01, double DiscriminativeFactor = 1.0, int LoraRank = 8, double LoraAlpha = 16, int AdapterSize = 64,
-    double WarmupFraction = 0.1, double MinLrRatio = 0.0, double Beta2 = 0.999);
+    double WarmupFraction = 0.1, double MinLrRatio = 0.0, double Beta2 = 0.999, LrShape Schedule = LrShape.Cosine);
 
 /// <summary>
 /// A classification head on any pretrained body (<see cref="ITextEncoder"/>): pool, dropout, linear. Fine-tuning method,
@@ -144,8 +145,9 @@ public sealed class SequenceClassifier : FlintModule<ClassificationBatch>
             int index = groups.FindIndex(g => g.IsMatch(name));
             return index < 0 ? 1.0 : Math.Pow(1 / Options.DiscriminativeFactor, groups.Count - index);
         }
-        ILrSchedule schedule = plan.TotalSteps is { } total
-            ? new WarmupCosineSchedule(Math.Max(1, (long)(total * Options.WarmupFraction)), total, Options.MinLrRatio) : new ConstantSchedule();
+        ILrSchedule schedule = plan.TotalSteps is not { } total ? new ConstantSchedule()
+            : Options.Schedule == LrShape.Slanted ? new WarmupLinearSchedule(Math.Max(1, (long)(total * Options.WarmupFraction)), total, Options.MinLrRatio)
+            : new WarmupCosineSchedule(Math.Max(1, (long)(total * Options.WarmupFraction)), total, Options.MinLrRatio);
         return Optimizers.AdamW(ParameterGroups.WithWeightDecay(this, Options.WeightDecay, Scale, includeFrozen: Options.Method == FinetuneMethod.Gradual),
             lr: Options.LearningRate, beta2: Options.Beta2, schedule: schedule);
     }

@@ -339,7 +339,7 @@ public sealed class Bert : nn.Module<Tensor, Tensor?, Tensor>, ITextEncoder
 
     /// <inheritdoc />
     public IReadOnlyList<string> LayerGroups =>
-        [@"^bert\.embeddings\.", .. Enumerable.Range(0, Config.Layers).Select(i => $@"^bert\.encoder\.layer\.{i}\."), @"^cls\."];
+        [@"^bert\.embeddings\.", .. Enumerable.Range(0, Config.Layers).Select(i => $@"^bert\.encoder\.layer\.{i}\.")]; // not cls.*: the MLM head is no part of a classifier
 
     /// <inheritdoc />
     public IReadOnlyList<string> LoraTargets => [@"self\.query$", @"self\.key$", @"self\.value$", @"attention\.output\.dense$"];

@@ -259,7 +259,7 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>, ITextEncoder
 
     /// <inheritdoc />
     public IReadOnlyList<string> LayerGroups =>
-        [@"^transformer\.(wte|wpe)\.", .. Enumerable.Range(0, Config.Layers).Select(i => $@"^transformer\.h\.{i}\."), @"^transformer\.ln_f\."];
+        [@"^transformer\.(wte|wpe)\.", .. Enumerable.Range(0, Config.Layers - 1).Select(i => $@"^transformer\.h\.{i}\."), $@"^transformer\.(h\.{Config.Layers - 1}\.|ln_f\.)"]; // ln_f goes with the block it normalises
 
     /// <inheritdoc />
     public IReadOnlyList<string> LoraTargets => [@"attn\.c_attn$", @"attn\.c_proj$", @"mlp\.c_fc$", @"mlp\.c_proj$"];

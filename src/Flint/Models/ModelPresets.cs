@@ -41,7 +41,8 @@ public static class ModelPresets
     [
         new("nano", Architecture.Gpt, 2, 2, 32, 128, 32, "tests: trains in seconds"),
         new("char-small", Architecture.Gpt, 4, 4, 128, 512, 64, "nanoGPT's CPU shakespeare-char config"),
-        new("small", Architecture.Gpt, 4, 4, 256, 1024, 128, "the demo's default"),
+        new("mini", Architecture.Gpt, 4, 4, 128, 512, 128, "the demo's: pretraining and dozens of fine-tunings fit in minutes on 2 cores"),
+        new("small", Architecture.Gpt, 4, 4, 256, 1024, 128, "a small decoder for CPU"),
         new("tutorial-50m", Architecture.Tutorial, 16, 10, 410, 2100, 256, "HuggingFace NAACL 2019 transfer-learning tutorial"),
         new("gpt2-124m", Architecture.Gpt, 12, 12, 768, 3072, 1024, "GPT-2 small"),
         new("bert-nano", Architecture.Bert, 2, 2, 32, 128, 64, "tests: a tiny encoder"),

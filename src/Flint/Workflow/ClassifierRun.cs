@@ -19,7 +19,7 @@ public static class ClassifierRun
         var spec = run.Spec<FinetuneSpec>();
         // The architecture only: the fine-tuned checkpoint below holds every weight.
         var source = PretrainedSource.Resolve(spec with { Tokenizer = null, Model = spec.Model with { Dropout = 0 } }, loadWeights: false);
-        var f = spec.Finetune;
+        var f = spec.Finetune; // a null pooling is a run recorded before the resolved pooling was: the defaults then
         var classifier = new SequenceClassifier(source.Body, new ClassifierOptions(labels.Count, f.Pooling ?? (source.Body.IsCausal ? Pooling.Last : Pooling.First), 0.0, 0.0,
             f.Method, LoraRank: f.LoraRank, AdapterSize: f.AdapterSize));
         var checkpoint = Path.Combine(run.Checkpoints, "last");

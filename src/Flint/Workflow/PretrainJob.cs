@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Flint.Checkpoints;
 using Flint.Config;
 using Flint.Logging;
 using Flint.Models;
@@ -41,11 +42,12 @@ public static class PretrainJob
         using var valShards = TokenShards.Open(dataset, "val");
         var tokenizer = trainShards.LoadTokenizer();
         Ranks.LeaderThenAll(() => tokenizer.Save(run.File("tokenizer")));
-        var preset = ModelPresets.Get(spec.Model.Preset);
+        var preset = PresetOf(spec);
         int context = Context(spec, preset);
 
         manual_seed(spec.Seed);
         var (objective, model, flops) = BuildObjective(spec.Objective, preset, tokenizer, context, spec.Model.Dropout);
+        if (spec.From is { } from) StartFrom(objective, from, log);
         if (Ranks.World.IsLeader) new ModelRecord(spec.Objective, Shaped(preset, context), tokenizer.VocabSize).Write(run.Path);
         objective.Optimization = spec.Optimizer.ToDefaults(defaultLr: preset.Name == "char-small" ? 1e-3 : 6e-4);
         var world = Ranks.World; // each rank reads its share of every global batch of batch_size × ranks windows
@@ -57,20 +59,62 @@ public static class PretrainJob
         long parameters = ((nn.Module)model).parameters().Sum(p => p.numel());
         log.WriteLine($"Pretraining a {preset.Name} {(model.IsCausal ? "decoder" : "encoder")} ({parameters:N0} parameters, {flops / 1e6:F1} MFLOPs/token) with {spec.Objective.ToString().ToLowerInvariant()} on batches of {spec.Data.BatchSize} × {context} tokens.");
         var fit = trainer.Fit(objective, train, validation, resume: spec.Resume, allowChangedConfig: spec.AllowConfigChange);
-        return (run, Summarise(run, fit, parameters, tokenizer, started));
+        return (run, Summarise(run, fit, parameters, tokenizer, started, spec.From is { } parent ? Path.GetFullPath(parent) : null));
     }
 
     /// <summary>Refuses what cannot work before any work starts.</summary>
     static PretrainSpec Checked(PretrainSpec spec)
     {
         if (spec.Data.Path is null) throw new ConfigException("run", ["data.path: required. Pass --data with a corpus file/folder or a tokenized dataset."]);
-        var preset = ModelPresets.Get(spec.Model.Preset);
+        if (spec.From is not null) spec = Continuing(spec);
+        var preset = PresetOf(spec);
         if (spec.Objective == Objective.Clm && preset.Architecture == Architecture.Bert)
             throw new ConfigException("run", [$"model.preset: '{preset.Name}' is an encoder; clm needs a decoder preset."]);
         var t = spec.Trainer;
         if (Ranks.World.WorldSize > 1 && t.MaxSteps is null && t.MaxEpochs is null && t.MaxMinutes is null && spec.Resume is null)
             throw new ConfigException("run", ["trainer.max_steps: required when running on several processes (each would time its own steps and pick a different budget). Pass --trainer.max-steps N."]);
         return spec;
+    }
+
+    /// <summary>
+    /// <c>--from RUN</c>: the objective and model are the run's (recorded as such in this run's config.yaml); a context
+    /// longer than the model's positions is refused.
+    /// </summary>
+    static PretrainSpec Continuing(PretrainSpec spec)
+    {
+        var source = SourceRun(spec.From!);
+        var record = ModelOf(source, Tokenizers.Load(source.File("tokenizer")).VocabSize);
+        if (spec.Data.Context is { } context && context > record.Preset.Context)
+            throw new ConfigException("run", [$"data.context: {context} is longer than the {record.Preset.Context} positions of the model in {spec.From}. Pass at most {record.Preset.Context}."]);
+        return spec with { Objective = record.Objective, Model = spec.Model with { Preset = record.Preset.Name }, Data = spec.Data with { Context = spec.Data.Context ?? record.Preset.Context } };
+    }
+
+    /// <summary>The pretraining run <c>--from</c> names, with a valid last checkpoint.</summary>
+    static RunFolder SourceRun(string from)
+    {
+        if (!File.Exists(Path.Combine(from, RunFolder.ConfigFile)))
+            throw new ConfigException("run", [$"from: {from} is not a run folder (no {RunFolder.ConfigFile}). Pass a pretraining run made by flint pretrain."]);
+        var run = RunFolder.Existing(from);
+        if (run.Kind != RunKind.Pretrain) throw new ConfigException("run", [$"from: {from} is a {run.ConfigValue("kind")} run; continued pretraining starts from a pretraining run."]);
+        if (CheckpointStore.Problem(Path.Combine(run.Checkpoints, "last")) is { } problem)
+            throw new ConfigException("run", [$"from: {from} has no usable checkpoint ({problem}). Finish or resume its pretraining first."]);
+        return run;
+    }
+
+    /// <summary>The model preset as built: <c>--from</c>'s recorded shape, else the named preset.</summary>
+    static ModelPreset PresetOf(PretrainSpec spec)
+    {
+        if (spec.From is not { } from) return ModelPresets.Get(spec.Model.Preset);
+        var source = RunFolder.Existing(from);
+        return ModelOf(source, Tokenizers.Load(source.File("tokenizer")).VocabSize).Preset;
+    }
+
+    /// <summary>Loads every weight of the objective (body, heads, generator) from <paramref name="from"/>'s last checkpoint, strictly.</summary>
+    static void StartFrom(FlintModule<LmBatch> objective, string from, TextWriter log)
+    {
+        var checkpoint = Path.Combine(RunFolder.Existing(from).Checkpoints, "last");
+        var report = WeightLoader.LoadFile(objective, Path.Combine(checkpoint, "model.safetensors"), strict: true);
+        log.WriteLine($"Starting from {report.Loaded.Count} tensors of {from} ({checkpoint}).");
     }
 
     /// <summary>A budget picked automatically is recorded in config.yaml; a resumed run keeps it (exactness depends on it).</summary>
@@ -98,7 +142,7 @@ public static class PretrainJob
                 throw new ConfigException("run", [$"data.path: {run.Path} was trained on {string.Join(", ", meta.Sources)} (validation fraction {meta.ValidationFraction.ToString(CultureInfo.InvariantCulture)}, seed {meta.Seed}); resuming on other data would not continue that run. Pass the same --data, or choose another --out."]);
             log.WriteLine($"The corpus changed since {dataset} was tokenized and no step was trained on it: tokenizing again.");
         }
-        var tokenizer = ChooseTokenizer(spec, ModelPresets.Get(spec.Model.Preset), inputs, log);
+        var tokenizer = ChooseTokenizer(spec, PresetOf(spec), inputs, log);
         var result = TokenizeJob.Run(CorpusReader.ExpandInputs(inputs), tokenizer, dataset,
             new TokenizeOptions(spec.Data.ValFraction, spec.Seed, Overwrite: true), new CorpusOptions(spec.Data.TextField));
         if (result.RemovedLeftovers.Count > 0) log.WriteLine($"Removed {string.Join(", ", result.RemovedLeftovers)} (left by an interrupted tokenization).");
@@ -132,14 +176,14 @@ public static class PretrainJob
         return TrainingSetup.Trainer(spec, spec.Checkpoint, run, options, validates ? MetricNames.ValLoss : null, MonitorMode.Min, exactness, log);
     }
 
-    static RunSummary Summarise(RunFolder run, FitResult fit, long parameters, ITokenizer tokenizer, DateTimeOffset started)
+    static RunSummary Summarise(RunFolder run, FitResult fit, long parameters, ITokenizer tokenizer, DateTimeOffset started, string? parent)
     {
         var summary = new RunSummary
         {
             Name = run.Name, Kind = RunKind.Pretrain.Name(), Status = TrainingSetup.Status(fit), Params = parameters, TrainableParams = parameters,
             Tokens = fit.Tokens, WallSeconds = fit.Elapsed.TotalSeconds, TokensPerSecond = fit.Elapsed.TotalSeconds > 0 ? fit.Tokens / fit.Elapsed.TotalSeconds : 0,
             FinalStep = fit.Steps, ValLoss = fit.LastValidation.TryGetValue(MetricNames.ValLoss, out var v) ? v : null, StopReason = fit.StopReason,
-            Metrics = fit.LastValidation.ToDictionary(), TokenizerFingerprint = tokenizer.Fingerprint, GitCommit = RunFolder.GitCommit(),
+            Metrics = fit.LastValidation.ToDictionary(), TokenizerFingerprint = tokenizer.Fingerprint, Parent = parent, GitCommit = RunFolder.GitCommit(),
             Started = started, Finished = DateTimeOffset.UtcNow,
         };
         if (Ranks.World.IsLeader) summary.Write(run.Path);
@@ -163,7 +207,7 @@ public static class PretrainJob
     {
         if (ModelRecord.Read(run.Path) is { } record) return record;
         var spec = run.Spec<PretrainSpec>();
-        var preset = ModelPresets.Get(spec.Model.Preset);
+        var preset = PresetOf(spec);
         return new ModelRecord(spec.Objective, Shaped(preset, Context(spec, preset)), vocabSize);
     }
 
@@ -187,6 +231,11 @@ public static class PretrainJob
     /// <summary>The tokenizer <c>--tokenizer</c> names (with <c>auto</c> resolved for the preset), trained on the corpus when needed.</summary>
     internal static ITokenizer ChooseTokenizer(PretrainSpec spec, ModelPreset preset, string[] inputs, TextWriter log)
     {
+        if (spec.From is { } from)
+        {
+            log.WriteLine($"Tokenizer: the one {from} was trained with.");
+            return Tokenizers.Load(Path.Combine(from, "tokenizer"));
+        }
         var name = spec.Tokenizer;
         var corpus = new CorpusOptions(spec.Data.TextField);
         if (name == "auto") name = preset.Name == "char-small" ? "char" : "train-bpe:4096";

@@ -61,6 +61,35 @@ public static class LabeledData
         return (train, validation, test);
     }
 
+    /// <summary>
+    /// A label budget: <paramref name="count"/> examples drawn from <paramref name="examples"/> with each label's share kept
+    /// (largest remainders; every label keeps at least one), in a random order fixed by <paramref name="seed"/>. Learning
+    /// curves are one loop over <paramref name="count"/>; a smaller budget is not a subset of a larger one.
+    /// </summary>
+    public static List<LabeledExample> StratifiedSample(IReadOnlyList<LabeledExample> examples, int count, long seed)
+    {
+        var groups = examples.GroupBy(e => e.Label).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => g.ToList()).ToList();
+        if (count > examples.Count) throw new ArgumentOutOfRangeException(nameof(count), count, $"A budget of {count} examples is larger than the {examples.Count} available.");
+        if (count < groups.Count) throw new ArgumentOutOfRangeException(nameof(count), count, $"A budget of {count} examples cannot hold one of each of the {groups.Count} labels.");
+        // Each label's exact share, floored (at least 1); the examples still owed go to the largest remainders.
+        var exact = groups.Select(g => (double)count * g.Count / examples.Count).ToList();
+        var take = exact.Select((e, i) => Math.Min(groups[i].Count, Math.Max(1, (int)Math.Floor(e)))).ToArray();
+        var byRemainder = Enumerable.Range(0, groups.Count).OrderByDescending(i => exact[i] - Math.Floor(exact[i])).ThenBy(i => i).ToList();
+        for (int k = 0; take.Sum() < count; k++)
+            if (take[byRemainder[k % groups.Count]] < groups[byRemainder[k % groups.Count]].Count) take[byRemainder[k % groups.Count]]++;
+        while (take.Sum() > count) take[Array.IndexOf(take, take.Max())]--; // only when the "at least one" floor overshot
+        var sample = new List<LabeledExample>(count);
+        for (int i = 0; i < groups.Count; i++)
+        {
+            var items = groups[i];
+            var random = Seeds.Random(seed, 0, "budget:" + items[0].Label);
+            var order = Enumerable.Range(0, items.Count).ToArray();
+            random.Shuffle(order);
+            sample.AddRange(order.Take(take[i]).Order().Select(k => items[k]));
+        }
+        return sample;
+    }
+
     static List<LabeledExample> FilePerClass(string folder, List<string> files)
     {
         if (files.Count < 2) throw new InvalidDataException($"{folder}: a one-file-per-class folder needs at least two files (e.g. data.pos and data.neg), found {files.Count}.");

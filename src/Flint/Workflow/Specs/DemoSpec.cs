@@ -1,4 +1,6 @@
+using System.Globalization;
 using Flint.Config;
+using Flint.Objectives;
 
 namespace Flint.Workflow.Specs;
 
@@ -6,13 +8,57 @@ namespace Flint.Workflow.Specs;
 public sealed record DemoSpec
 {
     /// <summary>Runs root.</summary>
-    [Setting("Runs root for the demo's three runs.")] public string Out { get; init; } = "runs";
-    /// <summary>Time budget.</summary>
-    [Setting("Time budget: pretraining gets 40%; the two fine-tuning runs get round(2 × minutes / 7) epochs each.", Min = 1)] public double Minutes { get; init; } = 7;
-    /// <summary>Seed.</summary>
-    [Setting("Seed.")] public long Seed { get; init; }
+    [Setting("Runs root: the demo makes one folder under it holding all its runs.")] public string Out { get; init; } = "runs";
+    /// <summary>Pretraining budget.</summary>
+    [Setting("Pretraining budget per objective in minutes (timed on a few steps, then recorded as a step count).", Above = 0)] public double Minutes { get; init; } = 3;
+    /// <summary>Adaptation budget.</summary>
+    [Setting("Target-domain adaptation budget in minutes (continued pretraining on the training split's texts; 0: no adapted arm).", Min = 0)] public double AdaptMinutes { get; init; } = 1;
+    /// <summary>Seeds.</summary>
+    [Setting("Seeds of every fine-tuning arm: a count (3 means 0,1,2) or a list (0,5,9). Arms with the same seed share the split and the label sample.")] public string Seeds { get; init; } = "3";
+    /// <summary>Label budgets.</summary>
+    [Setting("Label budgets (training examples) besides all labels, comma-separated; 'none' for all labels only.")] public string Budgets { get; init; } = "100,300,1000";
+    /// <summary>Objectives.</summary>
+    [Setting("Pretraining objectives to compare at equal compute, comma-separated: clm, mlm, electra.")] public string Objectives { get; init; } = "clm";
+    /// <summary>Model size.</summary>
+    [Setting("Model size of every arm (mlm/electra build an encoder of the same size).")] public string Preset { get; init; } = "mini";
+    /// <summary>Fine-tuning epochs at full labels.</summary>
+    [Setting("Fine-tuning epochs with all labels (a budget of n examples trains for max(epochs, 4000 / n) epochs, at most 40).", Min = 1)] public int Epochs { get; init; } = 3;
+    /// <summary>Seed of the split and of pretraining.</summary>
+    [Setting("Seed of the data split, pretraining and adaptation (fine-tuning arms use --seeds).")] public long Seed { get; init; }
     /// <summary>Where to compute.</summary>
     [Setting("cpu, cuda, cuda:N or auto.", Choices = ["cpu", "cuda", "auto", "cuda:"])] public string Device { get; init; } = "cpu";
     /// <summary>Show progress.</summary>
-    [Setting("Show progress.")] public bool Progress { get; init; } = true;
+    [Setting("Show progress bars.")] public bool Progress { get; init; } = true;
+
+    /// <summary>The fine-tuning seeds <see cref="Seeds"/> names.</summary>
+    public IReadOnlyList<long> SeedList()
+    {
+        var parts = Seeds.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 1 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int count))
+            return count is >= 1 and <= 100 ? Enumerable.Range(0, count).Select(i => (long)i).ToList()
+                : throw new ConfigException("demo", [$"seeds: {count} seeds; pass between 1 and 100, or a list such as 0,5,9."]);
+        var seeds = parts.Select(p => long.TryParse(p, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long s) ? s
+            : throw new ConfigException("demo", [$"seeds: '{p}' is not a whole number. Pass a count (3) or a list (0,5,9)."])).ToList();
+        if (seeds.Count == 0 || seeds.Distinct().Count() != seeds.Count) throw new ConfigException("demo", [$"seeds: '{Seeds}' must name distinct seeds, e.g. 0,1,2."]);
+        return seeds;
+    }
+
+    /// <summary>The label budgets <see cref="Budgets"/> names, ascending.</summary>
+    public IReadOnlyList<int> BudgetList()
+    {
+        if (Budgets.Trim() is "none" or "") return [];
+        var budgets = Budgets.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(p =>
+            int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 2 ? n
+            : throw new ConfigException("demo", [$"budgets: '{p}' is not a label budget; pass whole numbers of at least 2, e.g. 100,300,1000, or none."])).Distinct().Order().ToList();
+        return budgets;
+    }
+
+    /// <summary>The objectives <see cref="Objectives"/> names, in order.</summary>
+    public IReadOnlyList<Objective> ObjectiveList()
+    {
+        var names = Objectives.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var objectives = names.Select(n => Enum.TryParse<Objective>(n, ignoreCase: true, out var o) && Enum.IsDefined(o) && !char.IsDigit(n[0]) ? o
+            : throw new ConfigException("demo", [$"objectives: '{n}' is not an objective; choose from clm, mlm, electra."])).Distinct().ToList();
+        return objectives.Count > 0 ? objectives : throw new ConfigException("demo", ["objectives: name at least one of clm, mlm, electra."]);
+    }
 }

@@ -18,6 +18,8 @@ public sealed record FinetuneSpec : RunSpec
     [Section] public FinetuneMethodSpec Finetune { get; init; } = new();
     /// <summary><c>data.*</c>.</summary>
     [Section] public FinetuneDataSpec Data { get; init; } = new();
+    /// <summary><c>adapt.*</c>: target-domain LM adaptation before fine-tuning.</summary>
+    [Section] public AdaptSpec Adapt { get; init; } = new();
     /// <summary><c>trainer.*</c>.</summary>
     [Section] public TrainerSpec Trainer { get; init; } = new();
     /// <summary><c>optimizer.*</c>: fine-tuning's own defaults (ULMFiT-like: 10% warmup, cosine to zero, Adam's usual β₂).</summary>
@@ -50,6 +52,8 @@ public sealed record FinetuneMethodSpec
     [Setting("Adapter bottleneck.", Min = 1)] public int AdapterSize { get; init; } = 64;
     /// <summary>LR divisor per layer group below the top.</summary>
     [Setting("LR divisor per layer group below the top (ULMFiT: 2.6).", Min = 1)] public double DiscriminativeFactor { get; init; } = 1.0;
+    /// <summary>LR schedule.</summary>
+    [Setting("LR schedule after warmup: cosine, or slanted (ULMFiT's slanted triangular: linear up, linear down).")] public LrShape Schedule { get; init; } = LrShape.Cosine;
 }
 
 /// <summary><c>data.*</c> of fine-tuning.</summary>
@@ -69,4 +73,28 @@ public sealed record FinetuneDataSpec
     [Setting("Examples per batch.", Min = 1)] public int BatchSize { get; init; } = 32;
     /// <summary>Tokens per example.</summary>
     [Setting("Tokens per example (longer texts are cut).", Min = 2)] public int MaxLength { get; init; } = 64;
+    /// <summary>Label budget.</summary>
+    [Setting("Label budget: fine-tune on this many examples of the training split, a stratified sample drawn with --seed (validation and test unchanged).", Min = 1)] public int? TrainExamples { get; init; }
+    /// <summary>Seed of the train/validation/test split.</summary>
+    [Setting("Seed of the train/validation/test split (default: --seed). Fix it to compare seeds on the same split.")] public long? SplitSeed { get; init; }
+}
+
+/// <summary>
+/// <c>adapt.*</c>: ULMFiT's stage 2. Before fine-tuning, continue the body's pretraining objective on the texts of the
+/// training split (never validation or test texts, never labels), in a pretraining run of its own inside the fine-tuning
+/// run (<c>adapt/</c>).
+/// </summary>
+public sealed record AdaptSpec
+{
+    /// <summary>Steps of adaptation.</summary>
+    [Setting("Steps of target-domain LM adaptation on the training texts before fine-tuning (0: none).", Min = 0)] public long Steps { get; init; }
+    /// <summary>Minutes of adaptation.</summary>
+    [Setting("Or a time budget in minutes (timed on a few steps, then recorded as a step count).", Above = 0)] public double? Minutes { get; init; }
+    /// <summary>Batch size.</summary>
+    [Setting("Windows per adaptation batch.", Min = 1)] public int BatchSize { get; init; } = 16;
+    /// <summary>Peak LR.</summary>
+    [Setting("Peak learning rate of the adaptation (default: the pretraining run's default).", Above = 0)] public double? Lr { get; init; }
+
+    /// <summary>Whether adaptation was asked for.</summary>
+    public bool Requested => Steps > 0 || Minutes is not null;
 }

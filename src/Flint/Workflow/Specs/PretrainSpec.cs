@@ -6,6 +6,8 @@ namespace Flint.Workflow.Specs;
 /// <summary><c>flint pretrain</c> (also <c>lr-find</c> and <c>describe-loop</c>, which look at the same run).</summary>
 public sealed record PretrainSpec : RunSpec
 {
+    /// <summary>Continue pretraining a run (domain-adaptive pretraining).</summary>
+    [Setting("Start from the weights, tokenizer, model and objective of this pretraining run and continue on --data (domain-adaptive pretraining, ULMFiT's stage 2).")] public string? From { get; init; }
     /// <summary>The self-supervised objective.</summary>
     [Setting("Self-supervised objective: clm (next token), mlm (masked tokens), electra (replaced-token detection).")] public Objective Objective { get; init; } = Objective.Clm;
     /// <summary>The tokenizer.</summary>
