@@ -48,8 +48,8 @@ internal static class WorkflowCommands
 
     /// <summary>
     /// <c>--resume last</c> on a run that finished (its summary says so and its <c>last</c> checkpoint is complete and
-    /// marked so): there is nothing to train, so nothing is rewritten — summary, config, index and logs stay as they are.
-    /// Raising the budget needs <c>--allow-config-change</c>, which goes on to the trainer.
+    /// marked so) with the settings it finished with: there is nothing to train, so nothing is rewritten — summary, config,
+    /// index and logs stay as they are. Raising the budget needs <c>--allow-config-change</c>, which goes on to the trainer.
     /// </summary>
     static bool AlreadyComplete(RunSpec spec, string kind)
     {
@@ -60,7 +60,12 @@ internal static class WorkflowCommands
         try
         {
             summary = RunSummary.Read(folder);
-            if (summary.Status != RunStatus.Finished || !Checkpoints.TrainerCheckpoint.Read(last).Completed) return false;
+            var saved = Checkpoints.TrainerCheckpoint.Read(last);
+            if (summary.Status != RunStatus.Finished || !saved.Completed) return false;
+            // Only with the settings it finished with (a setting left out keeps the recorded one): a changed setting goes on
+            // to the trainer, which refuses it, or trains further with --allow-config-change.
+            foreach (var (key, value) in Config.SpecBinder.ValuesOf(spec))
+                if (value.Length > 0 && saved.Exactness.TryGetValue($"config.{key}", out var recorded) && recorded != value) return false;
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or IOException or InvalidDataException)
         {

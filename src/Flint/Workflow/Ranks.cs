@@ -62,19 +62,37 @@ internal static class Ranks
     {
         if (!World.IsLeader) return work();
         using var abort = Interrupts.OnAbort(signal => Abandon(run, signal));
-        return RunTracking.Track(run, work);
+        var (summary, config) = (run.File(RunSummary.FileName), run.File(RunFolder.ConfigFile));
+        var recorded = File.Exists(summary) ? File.GetLastWriteTimeUtc(config) : (DateTime?)null;
+        try
+        {
+            return RunTracking.Track(run, work);
+        }
+        catch when (recorded is { } before && File.GetLastWriteTimeUtc(config) == before)
+        {
+            // A resume refused before training (its settings never became the run's record): the run is what its summary
+            // says (finished, interrupted), not 'failed'.
+            Reindex(run);
+            throw;
+        }
     }
 
-    static void Abandon(RunFolder run, System.Runtime.InteropServices.PosixSignal signal)
+    /// <summary>Records the run in the index (its summary's status, or <paramref name="status"/>); a failing index only costs the index.</summary>
+    static void Reindex(RunFolder run, RunStatus? status = null)
     {
         try
         {
-            RunStore.ForRun(run.Path).Upsert(run.Path, RunStatus.Interrupted);
+            RunStore.ForRun(run.Path).Upsert(run.Path, status);
         }
         catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
         {
             // The index is a cache: 'flint runs reindex' rebuilds it from the folders.
         }
+    }
+
+    static void Abandon(RunFolder run, System.Runtime.InteropServices.PosixSignal signal)
+    {
+        Reindex(run, RunStatus.Interrupted);
         run.ReleaseLock();
         var resumable = new Checkpoints.CheckpointStore(run.Checkpoints).LatestValid(out _) is not null;
         var kind = run.Kind?.Name() ?? "pretrain";

@@ -99,5 +99,11 @@ public sealed class InterruptHostileTests
             .ToDictionary(f => f, f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))));
         Assert.Equal(before, after);
         Assert.Equal("finished", JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json"))).RootElement.GetProperty("status").GetString());
+
+        // With a changed setting it is not 'complete': the trainer refuses the resume, and the finished run stays finished everywhere.
+        var changed = Flint.Tests.Cli.CliRunner.Run([.. Pretrain(corpus, run, steps: "3"), "--data.context", "16", "--resume", "last"]);
+        Assert.Equal(2, changed.Exit);
+        Assert.DoesNotContain("already complete", changed.Output);
+        Assert.Equal("finished", Assert.Single(RunStore.OpenExisting(folder.Path).List()).Status);
     }
 }
