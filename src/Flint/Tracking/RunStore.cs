@@ -102,8 +102,9 @@ public sealed class RunStore
     public static RunStore ForRun(string runFolder)
     {
         var parent = Directory.GetParent(Path.GetFullPath(runFolder))!;
-        // Demo runs live one level deeper (runs/demo-…/pretrain): index them in the same root as the demo.
-        if (parent.Name.StartsWith("demo-", StringComparison.Ordinal) && parent.Parent is { } grand) parent = grand;
+        // Runs inside runs (a demo's arms, a fine-tuning run's adaptation) are indexed in the root that holds the outermost one.
+        while ((parent.Name.StartsWith("demo-", StringComparison.Ordinal) || File.Exists(Path.Combine(parent.FullName, RunFolder.ConfigFile))) && parent.Parent is { } grand)
+            parent = grand;
         return Open(parent.FullName);
     }
 

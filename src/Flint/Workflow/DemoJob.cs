@@ -104,7 +104,7 @@ public static class DemoJob
         long steps = epochs * (long)Math.Ceiling(examples / 32.0);
         var (run, s) = FinetuneJob.Run(template with
         {
-            Out = Path.Combine(folder, arm, $"{(budget is { } b ? b.ToString(System.Globalization.CultureInfo.InvariantCulture) : "all")}-seed{seed}"),
+            Out = Path.Combine(folder, $"{arm}-{(budget is { } b ? b.ToString(System.Globalization.CultureInfo.InvariantCulture) : "all")}-seed{seed}"),
             Seed = seed, From = kind == DemoArmKind.Scratch ? "scratch" : body, ArchitectureOf = kind == DemoArmKind.Scratch ? body : null,
             Data = template.Data with { TrainExamples = budget },
             // One closing validation (no per-epoch ones: with a few labels there are dozens of epochs); the test is scored once, after it.

@@ -83,7 +83,7 @@ public static class DemoOutputs
             line.LegendText = group.Key;
             line.LineWidth = 2;
             line.MarkerSize = 7;
-            if (group.Key == "bag-of-words") line.LinePattern = LinePattern.Dashed;
+            if (group.Key == "bag-of-words") line.MarkerShape = MarkerShape.OpenSquare; // not a dashed line: the SVG writer cannot draw dashes
             var bars = plot.Add.ErrorBar(xs, ys, points.Select(a => double.IsFinite(a.Test.Sd) ? 100 * a.Test.Sd : 0).ToArray());
             bars.Color = line.Color;
         }

@@ -66,12 +66,12 @@ public sealed class FinetuningTests
     {
         var classifier = new SequenceClassifier(new Gpt(GptConfig.Nano(64)), new ClassifierOptions(2, Method: FinetuneMethod.Gradual, DiscriminativeFactor: 2.6));
         var trainableByEpoch = new List<long>();
-        using var trainer = new Trainer(new TrainerOptions { MaxEpochs = 3, ProgressBar = false, SanityValidationBatches = 0 }, [new GradualUnfreezing(classifier)]);
+        using var trainer = new Trainer(new TrainerOptions { MaxEpochs = 2, ProgressBar = false, SanityValidationBatches = 0 }, [new GradualUnfreezing(classifier)]);
         trainer.Events.EpochStarted.Subscribe((_, _) => trainableByEpoch.Add(classifier.ParameterCounts.Trainable), order: 100);
         var embeddings = classifier.named_parameters().First(p => p.name == "body.transformer.wte.weight").parameter.detach().clone();
         trainer.Fit(classifier, [Batch(5), Batch(6)]);
         Assert.Equal(trainableByEpoch.Order(), trainableByEpoch);
-        Assert.Equal(3, trainableByEpoch.Distinct().Count()); // the embeddings, the fourth group, would open in epoch 4
+        Assert.Equal(2, trainableByEpoch.Distinct().Count()); // the embeddings, the third group (block 1 + ln_f, block 0, embeddings), would open in epoch 3
         Assert.True(classifier.named_parameters().First(p => p.name == "body.transformer.wte.weight").parameter.allclose(embeddings), "the embeddings trained before their turn");
     }
 
@@ -82,8 +82,27 @@ public sealed class FinetuningTests
         using var setup = classifier.ConfigureOptimizers(new OptimizerPlan(null, 1));
         var rates = setup.Groups.Select((g, i) => (g, lr: setup.LearningRate(i))).ToList();
         Assert.Contains(rates, r => Math.Abs(r.lr - 1e-3) < 1e-12); // head
-        Assert.Contains(rates, r => Math.Abs(r.lr - 1e-3 / 2) < 1e-12); // ln_f, the top group
-        Assert.Contains(rates, r => Math.Abs(r.lr - 1e-3 / 16) < 1e-12); // embeddings, four groups below
+        Assert.Contains(rates, r => Math.Abs(r.lr - 1e-3 / 2) < 1e-12); // the last block with ln_f, the top group
+        Assert.Contains(rates, r => Math.Abs(r.lr - 1e-3 / 8) < 1e-12); // embeddings, three groups below the head
+        Assert.DoesNotContain(rates, r => Math.Abs(r.lr - 1e-3 / 16) < 1e-12); // before: ln_f alone was a group above the last block
+    }
+
+    [Fact]
+    public void Layer_groups_leave_out_language_model_heads_and_keep_ln_f_with_the_last_block()
+    {
+        // ULMFiT's groups are the body's layers: an MLM head (cls.*) is no part of a classifier and must never unfreeze or get a group LR.
+        var bert = new SequenceClassifier(new Bert(ModelPresets.Get("bert-nano").ToBert(64)), new ClassifierOptions(2, Method: FinetuneMethod.Gradual));
+        bert.UnfreezeTopGroups(bert.LayerGroupCount);
+        var named = bert.named_parameters().ToList();
+        Assert.Contains(named, p => p.name.StartsWith("body.cls.", StringComparison.Ordinal));
+        Assert.All(named.Where(p => p.name.StartsWith("body.cls.", StringComparison.Ordinal)), p => Assert.False(p.parameter.requires_grad, p.name));
+        Assert.All(named.Where(p => p.name.StartsWith("body.bert.encoder.", StringComparison.Ordinal)), p => Assert.True(p.parameter.requires_grad, p.name));
+
+        var gpt = new SequenceClassifier(new Gpt(GptConfig.Nano(64)), new ClassifierOptions(2, Method: FinetuneMethod.Gradual));
+        gpt.UnfreezeTopGroups(1);
+        var open = gpt.named_parameters().Where(p => p.parameter.requires_grad && p.name.StartsWith("body.", StringComparison.Ordinal)).Select(p => p.name).ToList();
+        Assert.Contains("body.transformer.ln_f.weight", open);
+        Assert.All(open, n => Assert.True(n.StartsWith("body.transformer.h.1.", StringComparison.Ordinal) || n.StartsWith("body.transformer.ln_f.", StringComparison.Ordinal), n));
     }
 
     [Fact]

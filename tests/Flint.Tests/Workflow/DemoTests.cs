@@ -1,0 +1,73 @@
+using System.Text.Json;
+using Flint.Tests.Cli;
+
+namespace Flint.Tests.Workflow;
+
+/// <summary><c>flint demo</c> end to end on the nano preset: every number it reports traces back to a run it made.</summary>
+public sealed class DemoTests
+{
+    static JsonElement Json(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement;
+
+    [Fact]
+    public void The_demo_reports_arms_over_seeds_and_budgets_and_every_number_comes_from_its_runs()
+    {
+        using var folder = TestPaths.NewTempFolder();
+        var (exit, output, error) = CliRunner.Run("demo", "--preset", "nano", "--minutes", "0.05", "--adapt-minutes", "0.05", "--seeds", "2", "--budgets", "40",
+            "--epochs", "1", "--out", folder.Path, "--progress", "false");
+        Assert.True(exit == 0, output + error);
+        var demo = Directory.GetDirectories(folder.Path, "demo-*").Single();
+        var json = Json(Path.Combine(demo, "demo.json"));
+
+        var arms = json.GetProperty("arms").EnumerateArray().ToList();
+        Assert.Equal(["bag-of-words", "scratch", "pretrained-clm", "adapted-clm"], arms.Select(a => a.GetProperty("name").GetString()).Distinct());
+        Assert.Equal(8, arms.Count); // 4 arms × (all labels, 40 labels)
+        Assert.Equal([0L, 1L], json.GetProperty("seeds").EnumerateArray().Select(s => s.GetInt64()));
+
+        // Each neural trial's accuracies are the ones its run folder recorded; its settings are the arm's budget, seed and split.
+        foreach (var arm in arms.Where(a => a.GetProperty("kind").GetString() != "bagofwords"))
+        {
+            var runs = arm.GetProperty("runs").EnumerateArray().Select(r => r.GetString()!).ToList();
+            var tests = arm.GetProperty("test_accuracies").EnumerateArray().Select(v => v.GetDouble()).ToList();
+            for (int i = 0; i < runs.Count; i++)
+            {
+                Assert.Equal(Json(Path.Combine(runs[i], "summary.json")).GetProperty("test_accuracy").GetDouble(), tests[i]);
+                var config = File.ReadAllText(Path.Combine(runs[i], "config.yaml"));
+                Assert.Contains($"seed: {i}", config);
+                Assert.Contains("split_seed: 0", config);
+                if (arm.GetProperty("budget").ValueKind == JsonValueKind.Number) Assert.Contains("train_examples: 40", config);
+            }
+        }
+
+        // The margin is the paired (same seed) difference of the arm chosen on validation and scratch, at all labels.
+        JsonElement At(string name, bool all) => arms.Single(a => a.GetProperty("name").GetString() == name && (a.GetProperty("budget").ValueKind == JsonValueKind.Null) == all);
+        double[] Values(JsonElement arm, string key) => arm.GetProperty(key).EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        var best = new[] { "pretrained-clm", "adapted-clm" }.OrderByDescending(n => Values(At(n, true), "val_accuracies").Average()).First();
+        Assert.Equal(best, json.GetProperty("margin_arm").GetString());
+        var expected = Values(At(best, true), "test_accuracies").Zip(Values(At("scratch", true), "test_accuracies"), (a, b) => a - b).Average();
+        Assert.Equal(expected, json.GetProperty("margin").GetDouble(), 12);
+        Assert.Equal(Values(At("bag-of-words", true), "test_accuracies").Average(), json.GetProperty("baseline").GetProperty("test_accuracy").GetDouble(), 12);
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("margin_1000").ValueKind); // no 1,000-label budget was asked for
+
+        // The adaptation ran on the training texts, from the pretraining run; the figure and the report are there.
+        Assert.Equal(Path.GetFullPath(Path.Combine(demo, "pretrain-clm")), Json(Path.Combine(demo, "adapt-clm", "summary.json")).GetProperty("parent").GetString());
+        Assert.Contains("adapted-clm", File.ReadAllText(Path.Combine(demo, "label-efficiency.svg")));
+        Assert.True(File.Exists(Path.Combine(demo, "label-efficiency.png")));
+        Assert.True(File.Exists(Path.Combine(demo, "report.html")));
+        Assert.Contains("Pretraining pays off by", output);
+        Assert.Contains("bag-of-words floor", output);
+    }
+
+    [Theory]
+    [InlineData("--objectives", "clm,gpt", "objectives: 'gpt' is not an objective; choose from clm, mlm, electra.")]
+    [InlineData("--budgets", "100,99999", "budgets: 99999 labels is more than the")]
+    [InlineData("--seeds", "0,0", "seeds: '0,0' must name distinct seeds")]
+    [InlineData("--preset", "bert-nano", "objectives: clm needs a decoder and 'bert-nano' is an encoder preset.")]
+    public void Bad_demo_settings_stop_before_any_training_naming_the_flag(string flag, string value, string message)
+    {
+        using var folder = TestPaths.NewTempFolder();
+        var (exit, output, error) = CliRunner.Run("demo", flag, value, "--out", folder.Path, "--progress", "false");
+        Assert.Equal(2, exit);
+        Assert.Contains(message, output + error);
+        Assert.Empty(Directory.GetDirectories(folder.Path, "pretrain-*", SearchOption.AllDirectories));
+    }
+}
