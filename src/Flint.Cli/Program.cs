@@ -47,7 +47,10 @@ public static class Program
         }
     }
 
-    /// <summary>Entry point. Under mpirun only rank 0 prints (unless FLINT_LOG_ALL_RANKS=1), so N ranks do not print N copies.</summary>
+    /// <summary>
+    /// Entry point. Under mpirun only rank 0 prints (unless FLINT_LOG_ALL_RANKS=1), so N ranks do not print N copies.
+    /// Every command ends with 130 after SIGINT and 143 after SIGTERM, whether it saved and stopped or was cut short.
+    /// </summary>
     public static int Main(string[] args)
     {
         if (Flint.Runtime.Distributed.DistributedEnvironment.UnderMpi && Environment.GetEnvironmentVariable("FLINT_LOG_ALL_RANKS") != "1"
@@ -56,6 +59,10 @@ public static class Program
             Console.SetOut(TextWriter.Null);
             Spectre.Console.AnsiConsole.Console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Out = new Spectre.Console.AnsiConsoleOutput(TextWriter.Null) });
         }
-        return BuildRoot().Parse(args).Invoke();
+        // Before anything is written: a signal at any moment either stops training cleanly or ends the command with its code.
+        using var signals = Flint.Runtime.Interrupts.Install();
+        int exit = BuildRoot().Parse(args).Invoke();
+        // A command that stopped because of a signal (a saved interrupt, a dashboard shut down) ends with the signal's code.
+        return Flint.Runtime.Interrupts.Received is { } signal ? Flint.Runtime.Interrupts.ExitCode(signal) : exit;
     }
 }

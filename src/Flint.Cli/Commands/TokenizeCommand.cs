@@ -27,6 +27,8 @@ internal static class TokenizeCommand
         };
         command.SetAction(parse => CliErrors.Guard(() =>
         {
+            using var abort = Flint.Runtime.Interrupts.OnAbort(signal =>
+                Console.Out.WriteLine($"Interrupted ({signal}) while tokenizing: nothing was written to {parse.GetValue(output)} (the unfinished folder beside it is removed by the next tokenize into it)."));
             var corpus = new CorpusOptions(parse.GetValue(textField)!, parse.GetValue(split), parse.GetValue(strict));
             var files = CorpusReader.ExpandInputs(parse.GetValue(inputs)!);
             var chosen = Resolve(parse.GetValue(tokenizer)!, files, corpus);

@@ -20,6 +20,8 @@ internal static class TrainTokenizerCommand
         };
         command.SetAction(parse => CliErrors.Guard(() =>
         {
+            using var abort = Flint.Runtime.Interrupts.OnAbort(signal =>
+                Console.Out.WriteLine($"Interrupted ({signal}) while training the tokenizer: nothing was saved to {parse.GetValue(output)}."));
             var files = CorpusReader.ExpandInputs(parse.GetValue(inputs)!);
             var texts = CorpusReader.Read(files, new CorpusOptions(), new CorpusReport()).Select(d => d.Text);
             var tokenizer = ProgressReporter.Run("training BPE", report =>

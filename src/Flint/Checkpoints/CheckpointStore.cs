@@ -95,7 +95,7 @@ public sealed class CheckpointStore(string directory)
         var found = new List<(string, long)>();
         foreach (var folder in System.IO.Directory.GetDirectories(Directory))
         {
-            if (Path.GetFileName(folder).StartsWith(".tmp-", StringComparison.Ordinal)) continue;
+            if (Path.GetFileName(folder).StartsWith(".tmp-", StringComparison.Ordinal) || Path.GetFileName(folder).StartsWith(SetAsidePrefix, StringComparison.Ordinal)) continue;
             var manifestPath = Path.Combine(folder, CheckpointManifest.FileName);
             long step = -1;
             try
@@ -129,6 +129,30 @@ public sealed class CheckpointStore(string directory)
             return folder;
         }
         return null;
+    }
+
+    /// <summary>Folders a resume found invalid are renamed to start with this, kept for inspection and never read again.</summary>
+    public const string SetAsidePrefix = "corrupt-";
+
+    /// <summary>
+    /// Renames every named checkpoint that fails its check (not the <c>.tmp-</c>/<c>.old-</c> leftovers of a killed
+    /// save, which <see cref="CleanUp"/> handles) to <c>corrupt-NAME-TIME</c>, so a new save can never replace the
+    /// evidence; returns the new folders. A process that does not write moves nothing.
+    /// </summary>
+    public IReadOnlyList<string> SetAsideInvalid()
+    {
+        if (!Writes || !System.IO.Directory.Exists(Directory)) return [];
+        var moved = new List<string>();
+        var stamp = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var (folder, _) in All())
+        {
+            var name = Path.GetFileName(folder);
+            if (name.StartsWith('.') || Problem(folder) is null) continue;
+            var target = Path.Combine(Directory, $"{SetAsidePrefix}{name}-{stamp}");
+            System.IO.Directory.Move(folder, target);
+            moved.Add(target);
+        }
+        return moved;
     }
 
     /// <summary>Deletes the checkpoint named <paramref name="name"/> (an evicted top-k one); <c>last</c>, which resuming needs, is refused.</summary>

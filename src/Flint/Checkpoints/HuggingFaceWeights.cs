@@ -62,6 +62,53 @@ public static class HuggingFaceWeights
     }
 
     /// <summary>
+    /// Loads a DistilBERT safetensors file (DistilBertModel, DistilBertForMaskedLM or …ForSequenceClassification layout)
+    /// into a Flint BERT without token types (<see cref="HfDistilBertConfig.ToBert"/>): <c>q_lin</c>/<c>k_lin</c>/<c>v_lin</c>/
+    /// <c>out_lin</c> are BERT's query/key/value/output, <c>sa_layer_norm</c> and <c>output_layer_norm</c> its two
+    /// LayerNorms, <c>ffn.lin1</c>/<c>lin2</c> its intermediate and output; the MLM head (<c>vocab_*</c>) is BERT's
+    /// <c>cls.predictions</c>. A classification head in the file is not used.
+    /// </summary>
+    public static LoadReport LoadDistilBert(Bert model, string path, bool strict = true, bool usesMlmHead = true)
+    {
+        var raw = Safetensors.Read(path);
+        var renamed = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (key, value) in raw) renamed[DistilBertName(key)] = value;
+        try
+        {
+            return WeightLoader.Load(model, renamed, strict, k => IgnoredBert(k) || k == "vocab_projector.weight", path,
+                notUsed: key => key.StartsWith("pre_classifier.", StringComparison.Ordinal) || key.StartsWith("classifier.", StringComparison.Ordinal)
+                                || (!usesMlmHead && key.StartsWith("cls.", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            foreach (var t in raw.Values) t.Dispose();
+        }
+    }
+
+    static string DistilBertName(string key)
+    {
+        var name = key.StartsWith("distilbert.", StringComparison.Ordinal) ? key["distilbert.".Length..] : key;
+        if (name.StartsWith("vocab_transform.", StringComparison.Ordinal)) return "cls.predictions.transform.dense." + name["vocab_transform.".Length..];
+        if (name.StartsWith("vocab_layer_norm.", StringComparison.Ordinal)) return "cls.predictions.transform.LayerNorm." + name["vocab_layer_norm.".Length..];
+        if (name == "vocab_projector.bias") return "cls.predictions.bias";
+        if (name.StartsWith("embeddings.", StringComparison.Ordinal)) return "bert." + name;
+        if (!name.StartsWith("transformer.layer.", StringComparison.Ordinal)) return name;
+        var rest = name["transformer.layer.".Length..]; // N.part.weight
+        int dot = rest.IndexOf('.', StringComparison.Ordinal);
+        var (layer, part) = (rest[..dot], rest[(dot + 1)..]);
+        foreach (var (from, to) in DistilBertParts)
+            if (part.StartsWith(from, StringComparison.Ordinal)) return $"bert.encoder.layer.{layer}.{to}{part[from.Length..]}";
+        return name;
+    }
+
+    static readonly (string From, string To)[] DistilBertParts =
+    [
+        ("attention.q_lin.", "attention.self.query."), ("attention.k_lin.", "attention.self.key."), ("attention.v_lin.", "attention.self.value."),
+        ("attention.out_lin.", "attention.output.dense."), ("sa_layer_norm.", "attention.output.LayerNorm."),
+        ("ffn.lin1.", "intermediate.dense."), ("ffn.lin2.", "output.dense."), ("output_layer_norm.", "output.LayerNorm."),
+    ];
+
+    /// <summary>
     /// A Flint GPT's tensors as HF's GPT2LMHeadModel saves them: <c>transformer.*</c> names, Conv1D weights as (in, out);
     /// <c>lm_head.weight</c> is tied to <c>transformer.wte.weight</c> and, as in HF's own files, not written.
     /// </summary>

@@ -56,16 +56,24 @@ public static class WeightLoader
         return report;
     }
 
-    /// <summary>Reads a safetensors file and loads it (see <see cref="Load"/>).</summary>
+    /// <summary>
+    /// Reads a safetensors file and loads it (see <see cref="Load"/>). A key <paramref name="rename"/> maps to null is not
+    /// loaded and is listed in the report as not used (an ELECTRA generator, an LM head), never dropped silently.
+    /// </summary>
     public static LoadReport LoadFile(nn.Module module, string path, bool strict = true, Func<string, string?>? rename = null, Func<string, bool>? ignoreUnexpected = null)
     {
         var tensors = Safetensors.Read(path);
         try
         {
             var renamed = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+            var dropped = new List<string>();
             foreach (var (key, tensor) in tensors)
+            {
                 if ((rename is null ? key : rename(key)) is { } name) renamed[name] = tensor;
-            return Load(module, renamed, strict, ignoreUnexpected, path);
+                else dropped.Add(key);
+            }
+            var report = Load(module, renamed, strict, ignoreUnexpected, path);
+            return dropped.Count == 0 ? report : report with { NotUsed = [.. report.NotUsed, .. dropped.Order(StringComparer.Ordinal)] };
         }
         finally
         {

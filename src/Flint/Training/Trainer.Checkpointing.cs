@@ -129,17 +129,20 @@ public sealed partial class Trainer
             if (Checkpoints is null) throw new InvalidOperationException("Resuming from 'last' needs checkpoint options (a checkpoints folder).");
             var store = new CheckpointStore(Checkpoints.Directory);
             var found = store.LatestValid(out var skipped);
+            // Invalid checkpoints are kept aside for inspection: the saves of this fit must not replace the evidence.
+            IReadOnlyList<string> setAside = skipped.Count == 0 ? [] : store.SetAsideInvalid();
+            var kept = setAside.Count == 0 ? "" : $" Moved aside for inspection: {string.Join(", ", setAside)}.";
             if (found is null)
             {
                 ResumeMessage = skipped.Count == 0
                     ? $"No checkpoint in {Checkpoints.Directory} yet; starting from scratch."
-                    : $"No valid checkpoint in {Checkpoints.Directory} ({string.Join("; ", skipped)}); starting from scratch.";
+                    : $"WARNING: --resume found NO VALID CHECKPOINT in {Checkpoints.Directory} ({string.Join("; ", skipped)}), so this run STARTS FROM SCRATCH.{kept}";
                 return null;
             }
             folder = found;
             ResumeMessage = skipped.Count == 0
                 ? $"Resuming from {folder}."
-                : $"Resuming from {folder}, the newest valid checkpoint; skipped: {string.Join("; ", skipped)}.";
+                : $"WARNING: resuming from {folder}, the newest valid checkpoint; skipped: {string.Join("; ", skipped)}.{kept}";
         }
         else
         {

@@ -52,6 +52,7 @@ public sealed partial class Trainer
                 if (restored is null && validation is not null && o.SanityValidationBatches > 0)
                     Evaluate(module, validation, Stage.Validate, o.SanityValidationBatches, sanity: true, ctx);
                 state.StopReason = restored is null ? null : StopRule(o, state, control);
+                if (state.StopReason is null) InterruptNow(loop); // a signal during setup or the sanity check: save before the first step
                 while (true)
                 {
                     if (state.StopReason is null && !state.EpochFinished) RunEpoch(loop);
@@ -249,8 +250,21 @@ public sealed partial class Trainer
             ValidateNow(l, o.LimitValidationBatches);
         }
         SaveRequested(l);
-        state.StopReason = l.Interrupted ? $"interrupted at step {state.Step} (a checkpoint was saved in {Checkpoints!.Directory}; continue with Fit(…, resume: \"last\"), or --resume last on the command line)" : StopRule(o, state, control);
+        state.StopReason = l.Interrupted ? Interruption(state) : StopRule(o, state, control);
     }
+
+    /// <summary>Honours an interrupt requested before any step of this fit ran: <c>last</c> is saved where the fit stands (step 0 on a fresh run).</summary>
+    void InterruptNow<TBatch>(Loop<TBatch> l)
+    {
+        l.Interrupted = l.Control.InterruptRequested && Checkpoints is not null;
+        if (!l.Interrupted) return;
+        l.Control.RequestCheckpoint();
+        SaveRequested(l);
+        l.State.StopReason = Interruption(l.State);
+    }
+
+    string Interruption(TrainerState state) =>
+        $"interrupted at step {state.Step} (a checkpoint was saved in {Checkpoints!.Directory}; continue with Fit(…, resume: \"last\"), or --resume last on the command line)";
 
     /// <summary>
     /// Several processes decide together, between steps: the samples and tokens of the step are summed, and a request or a

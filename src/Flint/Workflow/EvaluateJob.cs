@@ -46,7 +46,9 @@ public static class EvaluateJob
         var (classifier, labels, tokenizer) = ClassifierRun.Load(run);
         var examples = LabeledData.Read(data, columns);
         var specials = tokenizer.Specials;
-        var loader = new ClassificationLoader(examples, tokenizer, labels, new ClassificationLoaderOptions(batchSize, Math.Min(64, classifier.Encoder.ContextLength), Shuffle: false,
+        // Texts are cut where training cut them: measured on other lengths, the classifier would be a different one.
+        int maxLength = Math.Min(run.Spec<FinetuneSpec>().Data.MaxLength, classifier.Encoder.ContextLength);
+        var loader = new ClassificationLoader(examples, tokenizer, labels, new ClassificationLoaderOptions(batchSize, maxLength, Shuffle: false,
             PrependToken: classifier.Encoder.IsCausal ? null : specials.Cls, AppendToken: classifier.Encoder.IsCausal ? specials.Eos : specials.Sep));
         using var trainer = new Trainer(new TrainerOptions { MaxSteps = 1, ProgressBar = false });
         return new EvaluationResult(run.Path, RunKind.Finetune.Name(), Path.GetFullPath(data), trainer.Test(classifier, loader), Examples: examples.Count);

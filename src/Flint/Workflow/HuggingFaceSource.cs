@@ -18,24 +18,42 @@ internal static partial class HuggingFaceSource
     {
         var config = Path.Combine(from, "config.json");
         if (HfBertConfig.Describes(config)) return Bert(from, HfBertConfig.Read(config), dropout, loadWeights);
+        if (File.Exists(config) && ModelType(config) == "distilbert") return DistilBert(from, HfDistilBertConfig.Read(config), dropout, loadWeights);
         var weights = Path.Combine(from, "model.safetensors");
         if (File.Exists(config)) return Gpt2(from, ModelType(config) == "gpt2" ? HfGpt2Config.Read(config)
-            : throw new InvalidDataException($"--from {from}: {config} has model_type '{ModelType(config)}'; Flint imports 'bert' and 'gpt2' folders."), dropout, loadWeights);
+            : throw new InvalidDataException($"--from {from}: {config} has model_type '{ModelType(config)}'; Flint imports 'bert', 'distilbert' and 'gpt2' folders."), dropout, loadWeights);
         return Gpt2(from, Gpt2FromNames(from, weights), dropout, loadWeights);
     }
 
     static PretrainedSource Bert(string from, HfBertConfig config, double dropout, bool loadWeights)
     {
-        var vocab = Path.Combine(from, "vocab.txt");
-        var tokenizer = FlintTokenizer(from) ?? (File.Exists(vocab) ? new WordPieceTokenizer(vocab, LowerCase(from))
-            : throw new FileNotFoundException($"--from {from}: a BERT folder needs its vocab.txt beside config.json; {vocab} is missing.", vocab));
-        if (tokenizer.VocabSize != config.VocabSize)
-            throw new InvalidDataException($"--from {from}: vocab.txt has {tokenizer.VocabSize} tokens but config.json says vocab_size {config.VocabSize}.");
+        var tokenizer = WordPiece(from, config.VocabSize);
         var bert = new Bert(config.ToBert(dropout));
         if (!loadWeights) return new PretrainedSource(bert, tokenizer, "hf-bert", null, $"the architecture of {from}");
         var report = HuggingFaceWeights.LoadBert(bert, Path.Combine(from, "model.safetensors"), strict: true, usesMlmHead: false);
         return new PretrainedSource(bert, tokenizer, "hf-bert", null,
             $"HuggingFace BERT from {from} ({config.Layers} layers, width {config.HiddenSize}): {report.Describe(8)}; added a new classification head");
+    }
+
+    static PretrainedSource DistilBert(string from, HfDistilBertConfig config, double dropout, bool loadWeights)
+    {
+        var tokenizer = WordPiece(from, config.VocabSize);
+        var bert = new Bert(config.ToBert(dropout));
+        if (!loadWeights) return new PretrainedSource(bert, tokenizer, "hf-distilbert", null, $"the architecture of {from}");
+        var report = HuggingFaceWeights.LoadDistilBert(bert, Path.Combine(from, "model.safetensors"), strict: true, usesMlmHead: false);
+        return new PretrainedSource(bert, tokenizer, "hf-distilbert", null,
+            $"HuggingFace DistilBERT from {from} ({config.Layers} layers, width {config.Width}): {report.Describe(8)}; added a new classification head");
+    }
+
+    /// <summary>A BERT-family folder's WordPiece vocabulary (or the exact tokenizer a Flint export keeps), checked against the model's vocabulary size.</summary>
+    static ITokenizer WordPiece(string from, int vocabSize)
+    {
+        var vocab = Path.Combine(from, "vocab.txt");
+        var tokenizer = FlintTokenizer(from) ?? (File.Exists(vocab) ? new WordPieceTokenizer(vocab, LowerCase(from))
+            : throw new FileNotFoundException($"--from {from}: a BERT-family folder needs its vocab.txt beside config.json; {vocab} is missing.", vocab));
+        if (tokenizer.VocabSize != vocabSize)
+            throw new InvalidDataException($"--from {from}: vocab.txt has {tokenizer.VocabSize} tokens but config.json says vocab_size {vocabSize}.");
+        return tokenizer;
     }
 
     static PretrainedSource Gpt2(string from, HfGpt2Config config, double dropout, bool loadWeights)

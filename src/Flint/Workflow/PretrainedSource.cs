@@ -74,7 +74,15 @@ public sealed record PretrainedSource(ITextEncoder Body, ITokenizer Tokenizer, s
         var report = WeightLoader.LoadFile((nn.Module)body, Path.Combine(checkpoint, "model.safetensors"), strict: true,
             rename: key => key.StartsWith(prefix, StringComparison.Ordinal) ? key[prefix.Length..] : null);
         return new PretrainedSource(body, tokenizer, model.Preset.Name, run.Path,
-            $"loaded {report.Loaded.Count} tensors of {run.Name} ({model.Objective.ToString().ToLowerInvariant()} pretraining) from {checkpoint}; added a new classification head");
+            $"loaded {report.Loaded.Count} tensors of {run.Name} ({model.Objective.ToString().ToLowerInvariant()} pretraining) from {checkpoint}{NotUsed(report)}; added a new classification head");
+    }
+
+    /// <summary>What the checkpoint holds that the body does not use (an ELECTRA generator, an LM head), grouped by their first name part.</summary>
+    internal static string NotUsed(LoadReport report)
+    {
+        if (report.NotUsed.Count == 0) return "";
+        var groups = report.NotUsed.GroupBy(k => k.Split('.')[0]).Select(g => $"{g.Key}.* ({g.Count()} tensor{(g.Count() == 1 ? "" : "s")})");
+        return $"; not used: {string.Join(", ", groups)}";
     }
 
     static ITextEncoder Build(ModelPreset preset, ITokenizer tokenizer, Objective objective, double dropout) =>

@@ -53,8 +53,54 @@ internal static class Ranks
         World.Barrier();
     }
 
-    /// <summary><see cref="RunTracking.Track"/> on the leader (the run store is written once); the work itself on every rank.</summary>
-    public static T Track<T>(RunFolder run, Func<T> work) => World.IsLeader ? RunTracking.Track(run, work) : work();
+    /// <summary>
+    /// <see cref="RunTracking.Track"/> on the leader (the run store is written once); the work itself on every rank. A
+    /// signal that ends the process before training can stop cleanly (while tokenizing, building the model, testing)
+    /// marks the run interrupted, frees its folder and says what is left, instead of leaving it <c>running</c> forever.
+    /// </summary>
+    public static T Track<T>(RunFolder run, Func<T> work)
+    {
+        if (!World.IsLeader) return work();
+        using var abort = Interrupts.OnAbort(signal => Abandon(run, signal));
+        var (summary, config) = (run.File(RunSummary.FileName), run.File(RunFolder.ConfigFile));
+        var recorded = File.Exists(summary) ? File.GetLastWriteTimeUtc(config) : (DateTime?)null;
+        try
+        {
+            return RunTracking.Track(run, work);
+        }
+        catch when (recorded is { } before && File.GetLastWriteTimeUtc(config) == before)
+        {
+            // A resume refused before training (its settings never became the run's record): the run is what its summary
+            // says (finished, interrupted), not 'failed'.
+            Reindex(run);
+            throw;
+        }
+    }
+
+    /// <summary>Records the run in the index (its summary's status, or <paramref name="status"/>); a failing index only costs the index.</summary>
+    static void Reindex(RunFolder run, RunStatus? status = null)
+    {
+        try
+        {
+            RunStore.ForRun(run.Path).Upsert(run.Path, status);
+        }
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        {
+            // The index is a cache: 'flint runs reindex' rebuilds it from the folders.
+        }
+    }
+
+    static void Abandon(RunFolder run, System.Runtime.InteropServices.PosixSignal signal)
+    {
+        Reindex(run, RunStatus.Interrupted);
+        run.ReleaseLock();
+        var resumable = new Checkpoints.CheckpointStore(run.Checkpoints).LatestValid(out _) is not null;
+        var kind = run.Kind?.Name() ?? "pretrain";
+        Console.Out.WriteLine(resumable
+            ? $"Interrupted ({Interrupts.Name(signal)}) before {run.Path} could save. Continue from its newest checkpoint with: flint {kind} --out {run.Path} --resume last (plus the same options)."
+            : $"Interrupted ({Interrupts.Name(signal)}) while {run.Path} was being set up, before its first checkpoint. Start it again with: flint {kind} --out {run.Path} --resume last (plus the same options).");
+        Console.Out.Flush();
+    }
 
     /// <summary>Stops every rank with one message when the ranks were started with different settings (a hash of each rank's, compared by max and min).</summary>
     static void CheckSameSettings(IDistributedContext world, object spec)

@@ -40,6 +40,8 @@ internal static class TrainingSetup
             .Concat(exactness).ToDictionary();
         var callbacks = new List<Callback> { new LearningRateMonitor(every: options.LogEveryNSteps), new ThroughputMonitor(every: options.LogEveryNSteps), new GradientNormMonitor(), new Training.Callbacks.Timer() };
         callbacks.AddRange(extra ?? []);
+        // From the first file written until the trainer's checkpoint policy listens, a signal waits for it (and is saved at step 0).
+        using var signals = Runtime.Interrupts.Defer();
         ILogSink[] sinks = [new CsvSink(run.File("metrics.csv")), new JsonlSink(run.File("metrics.jsonl")), new TensorBoardSink(run.File("tb"))];
         var checkpoints = new CheckpointOptions(run.Checkpoints, EveryNSteps: checkpoint.EverySteps, Monitor: monitor, Mode: mode, TopK: checkpoint.TopK, Exactness: compared);
         return new Trainer(options, callbacks, sinks, checkpoints: checkpoints);

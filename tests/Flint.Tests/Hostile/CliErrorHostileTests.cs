@@ -129,4 +129,27 @@ public sealed class CliErrorHostileTests
 
         AssertOneCleanError(exit, output, error, flag, value);
     }
+
+    [Fact]
+    public void Generate_or_finetune_from_a_fine_tuning_run_says_what_the_folder_holds_and_what_the_command_needs()
+    {
+        using var folder = TestPaths.NewTempFolder();
+        var corpus = folder.File("corpus.txt");
+        File.WriteAllText(corpus, File.ReadAllText(TestPaths.Data("tinyshakespeare", "input.txt"))[..20000]);
+        var pre = folder.File("pre");
+        var made = CliRunner.Run("pretrain", "--data", corpus, "--out", pre, "--model.preset", "nano", "--tokenizer", "char", "--trainer.max-steps", "2",
+            "--data.batch-size", "4", "--trainer.progress", "false");
+        Assert.True(made.Exit == 0, made.Output + made.Error);
+        var data = Jsonl(folder, "reviews.jsonl");
+        var ft = folder.File("ft");
+        made = CliRunner.Run("finetune", "--data", data, "--from", pre, "--out", ft, "--trainer.max-steps", "1", "--trainer.progress", "false");
+        Assert.True(made.Exit == 0, made.Output + made.Error);
+
+        var (exit, output, error) = CliRunner.Run("generate", "--from", ft, "--prompt", "RO", "--max-new-tokens", "3");
+        AssertOneCleanError(exit, output, error, $"--from {ft}: a fine-tuning run", "--from takes a pretraining run");
+
+        (exit, output, error) = CliRunner.Run("finetune", "--data", data, "--from", ft, "--out", folder.File("ft2"), "--trainer.max-steps", "1", "--trainer.progress", "false");
+        AssertOneCleanError(exit, output, error, $"--from {ft}: a fine-tuning run", $"pass that run instead");
+        Assert.False(Directory.Exists(folder.File("ft2")));
+    }
 }

@@ -51,6 +51,23 @@ public sealed class SettingsHostileTests
         Assert.Contains("max_steps: 7", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("pretrain", "--data", "corpus.txt", "--trainer.max-steps", "7")]
+    [InlineData("finetune", "--data", "reviews.tsv", "--from", "scratch", "--data.max-length", "32")]
+    [InlineData("demo")]
+    public void What_print_config_prints_is_accepted_back_by_config_and_prints_the_same(params string[] command)
+    {
+        using var folder = TestPaths.NewTempFolder();
+        var first = Flint.Tests.Cli.CliRunner.Run([.. command, "--print-config"]);
+        Assert.True(first.Exit == 0, first.Output + first.Error);
+        File.WriteAllText(folder.File("settings.yaml"), first.Output);
+
+        var again = Flint.Tests.Cli.CliRunner.Run(command[0], "--config", folder.File("settings.yaml"), "--print-config");
+
+        Assert.True(again.Exit == 0, again.Output + again.Error);
+        Assert.Equal(first.Output, again.Output);
+    }
+
     [Fact]
     public void A_section_given_a_value_in_yaml_is_called_a_section_not_an_unknown_key()
     {

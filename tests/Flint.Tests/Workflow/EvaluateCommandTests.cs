@@ -134,4 +134,32 @@ public sealed class EvaluateCommandTests
         Assert.Equal(2, missing.Exit);
         Assert.Contains($"--data {folder.File("nope.txt")}: no such file or folder", missing.Output + missing.Error);
     }
+
+    [Fact]
+    public void Evaluating_a_classifier_cuts_texts_at_the_length_it_was_fine_tuned_with()
+    {
+        using var folder = TestPaths.NewTempFolder();
+        var pre = Pretrain(folder, "clm");
+        var reviews = (string name, Func<string, string> text) =>
+        {
+            var path = folder.File(name);
+            var pos = File.ReadLines(TestPaths.Data("rt-polarity", "rt-polarity.pos")).Take(40).Select(l => $"{text(l.Replace('\t', ' '))}\tpos");
+            var neg = File.ReadLines(TestPaths.Data("rt-polarity", "rt-polarity.neg")).Take(40).Select(l => $"{text(l.Replace('\t', ' '))}\tneg");
+            File.WriteAllLines(path, ["text\tlabel", .. pos, .. neg]);
+            return path;
+        };
+        var whole = reviews("whole.tsv", t => t);
+        var ft = folder.File("ft");
+        var (exit, output, error) = CliRunner.Run("finetune", "--data", whole, "--from", pre, "--out", ft, "--data.max-length", "8",
+            "--trainer.max-steps", "2", "--trainer.progress", "false");
+        Assert.True(exit == 0, output + error);
+
+        // One id per character and an end-of-text token: at max length 8 the classifier sees the first 7 characters.
+        var cut = reviews("cut.tsv", t => t[..Math.Min(7, t.Length)]);
+        var (_, onWhole) = Evaluate("--from", ft, "--data", whole);
+        var (_, onCut) = Evaluate("--from", ft, "--data", cut);
+
+        Assert.Equal(onCut.GetProperty("loss").GetDouble(), onWhole.GetProperty("loss").GetDouble());
+        Assert.Equal(onCut.GetProperty("accuracy").GetDouble(), onWhole.GetProperty("accuracy").GetDouble());
+    }
 }

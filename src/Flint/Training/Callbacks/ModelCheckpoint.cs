@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using Flint.Checkpoints;
+using Flint.Runtime;
 using Flint.Training.Events;
 
 namespace Flint.Training.Callbacks;
@@ -18,7 +18,9 @@ namespace Flint.Training.Callbacks;
 /// </remarks>
 public sealed class ModelCheckpoint : Callback
 {
-    List<PosixSignalRegistration>? _signals;
+    IDisposable? _listening;
+    volatile TrainerControl? _control;
+    volatile bool _signalled;
 
     /// <summary>Creates the policy; with no arguments it only turns signals into interrupts.</summary>
     /// <param name="everyNSteps">Request <c>last</c> every N optimizer steps, counted from the start of training (null: not by steps).</param>
@@ -73,6 +75,8 @@ public sealed class ModelCheckpoint : Callback
         }
         if (InterruptOnSignal)
         {
+            // From the Trainer's creation on: a signal before the fit (while the run is set up) is saved at the first chance.
+            ListenForSignals();
             yield return events.FitStarted.Subscribe(CatchSignals, Order, name: $"{Name}: SIGINT/SIGTERM request an interrupt");
             yield return events.FitEnded.Subscribe((_, _) => ReleaseSignals(), Order, name: $"{Name}: release SIGINT/SIGTERM");
             yield return new Release(this); // also when the Trainer is disposed without a FitEnded
@@ -105,22 +109,30 @@ public sealed class ModelCheckpoint : Callback
 
     bool IsBest(string name) => name.StartsWith($"{Prefix}-step-", StringComparison.Ordinal);
 
+    /// <summary>A signal before or during the fit becomes an interrupt request; before the fit it waits for <see cref="CatchSignals"/>.</summary>
+    void ListenForSignals()
+    {
+        _listening ??= Interrupts.Listen(_ =>
+        {
+            _signalled = true;
+            _control?.RequestInterrupt(); // finish the step and save instead of dying mid-step
+        });
+    }
+
     void CatchSignals(FitStarted e, LoopContext ctx)
     {
-        if (ctx.Checkpoints is null) return; // nothing would be saved (fast-dev-run), so Ctrl-C simply ends the process
-        ReleaseSignals();
-        var control = ctx.Control;
-        _signals = [.. new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM }.Select(signal => PosixSignalRegistration.Create(signal, context =>
-        {
-            context.Cancel = true; // finish the step and save instead of dying mid-step
-            control.RequestInterrupt();
-        }))];
+        // Without a checkpoints folder (fast-dev-run) nothing would be saved: a signal simply ends the process, unless one already came.
+        if (ctx.Checkpoints is null && !_signalled) { ReleaseSignals(); return; }
+        ListenForSignals();
+        _control = ctx.Control;
+        if (_signalled) ctx.Control.RequestInterrupt(); // it came while the run was being set up: the loop saves before its first step
     }
 
     void ReleaseSignals()
     {
-        foreach (var registration in _signals ?? []) registration.Dispose();
-        _signals = null;
+        _control = null;
+        _signalled = false;
+        Interlocked.Exchange(ref _listening, null)?.Dispose();
     }
 
     sealed class Release(ModelCheckpoint owner) : IDisposable
