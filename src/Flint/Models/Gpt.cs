@@ -290,7 +290,7 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>, ITextEncoder
                 Tensor input = cache is null || cache.Length == 0
                     ? tensor(tokens.ToArray(), device: device).unsqueeze(0)
                     : tensor(new[] { tokens[^1] }, device: device).unsqueeze(0);
-                var logits = LmLogits(transformer.Run(input, cache))[0, -1];
+                var logits = Logits(input, cache)[0, -1];
                 long next = Sampling.Next(logits, temperature, topK, topP, generator);
                 tokens.Add(next);
                 if (next == eos) break;
@@ -302,6 +302,9 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>, ITextEncoder
         }
         return [.. tokens];
     }
+
+    /// <summary>(B, T) ids → (B, T, V) logits; with a cache, positions continue after the cached ones and the cache grows by T.</summary>
+    internal Tensor Logits(Tensor input, KvCache? cache) => LmLogits(transformer.Run(input, cache));
 
     void CheckLength(long length)
     {
