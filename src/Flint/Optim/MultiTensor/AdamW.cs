@@ -6,7 +6,7 @@ namespace Flint.Optim.MultiTensor;
 
 /// <summary>
 /// AdamW as a handful of large ops per step (PyTorch's multi-tensor idea, which TorchSharp lacks). At the first step the
-/// parameters, their gradients and both moments move into four flat buffers, each tensor becoming a view, so a parameter
+/// parameters, their gradients and both moments move into flat buffers, each tensor becoming a view, so a parameter
 /// group's update is nine ops over one contiguous segment instead of nine per tensor: at ~5 µs of interop per op that is
 /// milliseconds per step for models with a hundred tensors. The ops are TorchSharp's AdamW's, in its order, so the update is
 /// bit-for-bit the same. The class is named <c>AdamW</c> and keeps TorchSharp's per-parameter state objects (their moments
@@ -59,7 +59,7 @@ public sealed class AdamW : TorchSharp.Modules.AdamW
             {
                 long step = s.States[0].step + 1;
                 foreach (var state in s.States) state.step = step;
-                Update(s.Parameters, s.Gradients, s.ExpAvg, s.ExpAvgSq, step, h);
+                Update(s.Parameters, s.Gradients, s.ExpAvg, s.ExpAvgSq, step, h, s.Scratch);
             }
             else if (segment is { Length: > 0 } uneven)
                 for (int i = 0; i < uneven.States.Length; i++) UpdateOne(uneven.Members[i], uneven.States[i], h);
@@ -99,14 +99,19 @@ public sealed class AdamW : TorchSharp.Modules.AdamW
         Update(p, grad, state.exp_avg, state.exp_avg_sq, state.step, h);
     }
 
-    /// <summary>TorchSharp's AdamW update, op for op, on one tensor or on a flat segment of many.</summary>
-    static void Update(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, long step, Hyper h)
+    /// <summary>
+    /// TorchSharp's AdamW update, op for op, on one tensor or on a flat segment of many. With <paramref name="scratch"/> the
+    /// denominator is computed there in place (the same ops on the same values, so the same bits) instead of in two new tensors.
+    /// </summary>
+    static void Update(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, long step, Hyper h, Tensor? scratch = null)
     {
         param.mul_(1 - h.Lr * h.WeightDecay);
         double biasCorrection1 = 1 - Math.Pow(h.Beta1, step), biasCorrection2 = 1 - Math.Pow(h.Beta2, step);
         expAvg.mul_(h.Beta1).add_(grad, alpha: 1 - h.Beta1);
         expAvgSq.mul_(h.Beta2).addcmul_(grad, grad, value: 1 - h.Beta2);
-        var denom = (expAvgSq.sqrt() / Math.Sqrt(biasCorrection2)).add_(h.Eps);
+        var denom = scratch is null
+            ? (expAvgSq.sqrt() / Math.Sqrt(biasCorrection2)).add_(h.Eps)
+            : scratch.copy_(expAvgSq).sqrt_().div_(Math.Sqrt(biasCorrection2)).add_(h.Eps);
         param.addcdiv_(expAvg, denom, value: -(h.Lr / biasCorrection1));
     }
 

@@ -5,7 +5,8 @@ using State = TorchSharp.Modules.AdamW.State;
 namespace Flint.Optim.MultiTensor;
 
 /// <summary>
-/// Four flat buffers (parameters, gradients, first and second moments), laid out group after group, and every member
+/// Flat buffers (parameters, gradients, first and second moments, and scratch for the update's denominator, so a step
+/// allocates nothing), laid out group after group, and every member
 /// tensor re-pointed at its slice: a parameter through <c>set_</c>, its gradient by assignment, its moments in the
 /// optimizer's state objects. Values are copied in, so building it changes nothing a user can observe.
 /// </summary>
@@ -29,7 +30,7 @@ internal sealed class FlatLayout : IDisposable
         long total = members.Sum(m => m.Sum(p => p.numel()));
         if (total == 0) return null;
         var like = groups.SelectMany(g => g).First();
-        var buffers = Enumerable.Range(0, 4).Select(_ => empty(total, like.dtype, like.device).DetachFromDisposeScope()).ToArray();
+        var buffers = Enumerable.Range(0, 5).Select(_ => empty(total, like.dtype, like.device).DetachFromDisposeScope()).ToArray();
         var (flatParams, flatGrads, flatExpAvg, flatExpAvgSq) = (buffers[0], buffers[1], buffers[2], buffers[3]);
         var segments = new Segment[groups.Length];
         long offset = 0;
@@ -61,7 +62,8 @@ internal sealed class FlatLayout : IDisposable
             }
             long length = offset - start;
             segments[g] = new Segment(members[g], states, groups[g].Except(members[g]).ToArray(), length,
-                Slice(flatParams, start, length), Slice(flatGrads, start, length), Slice(flatExpAvg, start, length), Slice(flatExpAvgSq, start, length));
+                Slice(flatParams, start, length), Slice(flatGrads, start, length), Slice(flatExpAvg, start, length), Slice(flatExpAvgSq, start, length),
+                Slice(buffers[4], start, length));
         }
         return new FlatLayout(segments, buffers);
     }
@@ -88,9 +90,9 @@ internal sealed class FlatLayout : IDisposable
         foreach (var b in _buffers) b.Dispose(); // the wrappers only: parameters and state views keep the storage alive
     }
 
-    /// <summary>One group's members (contiguous in every buffer), their states, the group's parameters outside, and the four slices.</summary>
+    /// <summary>One group's members (contiguous in every buffer), their states, the group's parameters outside, and the five slices.</summary>
     internal sealed record Segment(Parameter[] Members, State[] States, Parameter[] Outside, long Length,
-        Tensor Parameters, Tensor Gradients, Tensor ExpAvg, Tensor ExpAvgSq) : IDisposable
+        Tensor Parameters, Tensor Gradients, Tensor ExpAvg, Tensor ExpAvgSq, Tensor Scratch) : IDisposable
     {
         /// <inheritdoc />
         public void Dispose()
@@ -99,6 +101,7 @@ internal sealed class FlatLayout : IDisposable
             Gradients.Dispose();
             ExpAvg.Dispose();
             ExpAvgSq.Dispose();
+            Scratch.Dispose();
         }
     }
 }
