@@ -290,7 +290,7 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>, ITextEncoder
                 Tensor input = cache is null || cache.Length == 0
                     ? tensor(tokens.ToArray(), device: device).unsqueeze(0)
                     : tensor(new[] { tokens[^1] }, device: device).unsqueeze(0);
-                var logits = Logits(input, cache)[0, -1];
+                var logits = LmLogits(transformer.Run(input, cache)[0, -1]); // (V): the vocabulary projection of the last position only
                 long next = Sampling.Next(logits, temperature, topK, topP, generator);
                 tokens.Add(next);
                 if (next == eos) break;

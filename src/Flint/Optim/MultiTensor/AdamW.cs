@@ -7,7 +7,7 @@ namespace Flint.Optim.MultiTensor;
 /// <summary>
 /// AdamW as a handful of large ops per step (PyTorch's multi-tensor idea, which TorchSharp lacks). At the first step the
 /// parameters, their gradients and both moments move into flat buffers, each tensor becoming a view, so a parameter
-/// group's update is nine ops over one contiguous segment instead of nine per tensor: at ~5 µs of interop per op that is
+/// group's update is ten ops over one contiguous segment instead of nine per tensor: at ~5 µs of interop per op that is
 /// milliseconds per step for models with a hundred tensors. The ops are TorchSharp's AdamW's, in its order, so the update is
 /// bit-for-bit the same. The class is named <c>AdamW</c> and keeps TorchSharp's per-parameter state objects (their moments
 /// are views), so checkpoints are written and read in TorchSharp's AdamW format, unchanged.
