@@ -103,7 +103,9 @@ public sealed class CausalSelfAttention : nn.Module<Tensor, Tensor>
     {
         var (b, t, c) = (x.shape[0], x.shape[1], x.shape[2]);
         var qkv = c_attn.call(x).view(b, t, 3, _heads, c / _heads).permute(2, 0, 3, 1, 4); // (3, B, H, T, D)
-        var (q, k, v) = (qkv[0], qkv[1], qkv[2]);
+        // One unbind, not three selects: each select's backward writes a zero-filled (3, B, H, T, D) gradient; unbind's stacks once.
+        var parts = qkv.unbind(0);
+        var (q, k, v) = (parts[0], parts[1], parts[2]);
         bool causal = true;
         if (cache is not null)
         {
