@@ -1,6 +1,10 @@
 using Flint.Benchmarks;
 
-IBenchmark[] benchmarks = [new GemmBenchmark(), new OverheadBenchmark(), new TokenizeBenchmark(), new LoaderBenchmark(), new ThroughputBenchmark(), new DataParallelBenchmark()];
+IBenchmark[] benchmarks =
+[
+    new GemmBenchmark(), new OverheadBenchmark(), new TokenizeBenchmark(), new LoaderBenchmark(), new ThroughputBenchmark(), new DataParallelBenchmark(),
+    new ScalingBenchmark(), new ScalingPointBenchmark(), new GenerationBenchmark(), new ClassifierBenchmark(),
+];
 
 var name = args.FirstOrDefault();
 var chosen = benchmarks.FirstOrDefault(b => b.Name == name);

@@ -103,7 +103,9 @@ public sealed class CausalSelfAttention : nn.Module<Tensor, Tensor>
     {
         var (b, t, c) = (x.shape[0], x.shape[1], x.shape[2]);
         var qkv = c_attn.call(x).view(b, t, 3, _heads, c / _heads).permute(2, 0, 3, 1, 4); // (3, B, H, T, D)
-        var (q, k, v) = (qkv[0], qkv[1], qkv[2]);
+        // One unbind, not three selects: each select's backward writes a zero-filled (3, B, H, T, D) gradient; unbind's stacks once.
+        var parts = qkv.unbind(0);
+        var (q, k, v) = (parts[0], parts[1], parts[2]);
         bool causal = true;
         if (cache is not null)
         {
@@ -290,7 +292,7 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>, ITextEncoder
                 Tensor input = cache is null || cache.Length == 0
                     ? tensor(tokens.ToArray(), device: device).unsqueeze(0)
                     : tensor(new[] { tokens[^1] }, device: device).unsqueeze(0);
-                var logits = LmLogits(transformer.Run(input, cache))[0, -1];
+                var logits = LmLogits(transformer.Run(input, cache)[0, -1]); // (V): the vocabulary projection of the last position only
                 long next = Sampling.Next(logits, temperature, topK, topP, generator);
                 tokens.Add(next);
                 if (next == eos) break;
@@ -302,6 +304,9 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>, ITextEncoder
         }
         return [.. tokens];
     }
+
+    /// <summary>(B, T) ids → (B, T, V) logits; with a cache, positions continue after the cached ones and the cache grows by T.</summary>
+    internal Tensor Logits(Tensor input, KvCache? cache) => LmLogits(transformer.Run(input, cache));
 
     void CheckLength(long length)
     {

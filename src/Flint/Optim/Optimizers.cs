@@ -9,16 +9,19 @@ public static class Optimizers
 {
     /// <summary>
     /// AdamW (decoupled weight decay). Defaults are PyTorch's except weight decay, which lives in the groups
-    /// (see <see cref="ParameterGroups.WithWeightDecay"/>).
+    /// (see <see cref="ParameterGroups.WithWeightDecay"/>). By default the multi-tensor form (<see cref="MultiTensor.AdamW"/>):
+    /// the same update, bit for bit, in a handful of ops per step; <paramref name="multiTensor"/> false builds TorchSharp's
+    /// per-parameter AdamW (for comparisons). Both write the same checkpoint format.
     /// </summary>
     public static OptimizerSetup AdamW(
         IReadOnlyList<ParameterGroup> groups, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8,
-        ILrSchedule? schedule = null)
+        ILrSchedule? schedule = null, bool multiTensor = true)
     {
         Check(groups, lr);
         var torchGroups = groups.Select(g => new AdamW.ParamGroup(
-            g.Parameters.Select(p => p.Parameter), lr * g.LrScale, beta1, beta2, eps, g.WeightDecay, false, false)).ToList();
-        return new OptimizerSetup(torch.optim.AdamW(torchGroups, lr, beta1, beta2, eps), groups, lr, schedule ?? new ConstantSchedule());
+            g.Parameters.Select(p => p.Parameter).ToArray(), lr * g.LrScale, beta1, beta2, eps, g.WeightDecay, false, false)).ToList();
+        torch.optim.Optimizer optimizer = multiTensor ? new MultiTensor.AdamW(torchGroups, lr, beta1, beta2, eps) : torch.optim.AdamW(torchGroups, lr, beta1, beta2, eps);
+        return new OptimizerSetup(optimizer, groups, lr, schedule ?? new ConstantSchedule());
     }
 
     /// <summary>SGD with momentum; weight decay comes from the groups (coupled, as PyTorch's SGD does it).</summary>
