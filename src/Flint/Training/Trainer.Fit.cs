@@ -247,7 +247,8 @@ public sealed partial class Trainer
         if (l.Validation is not null && (control.ValidationRequested || (o.ValidateEveryNSteps is { } every && state.Step % every == 0)))
         {
             control.ClearValidationRequest();
-            ValidateNow(l, o.LimitValidationBatches);
+            // On the step budget's last step, the closing validation's job: all batches, once (not a partial one and then a full one, both at this step).
+            ValidateNow(l, o.MaxSteps is { } max && state.Step >= max ? null : o.LimitValidationBatches);
         }
         SaveRequested(l);
         state.StopReason = l.Interrupted ? Interruption(state) : StopRule(o, state, control);
@@ -294,7 +295,8 @@ public sealed partial class Trainer
     void EndEpoch<TBatch>(Loop<TBatch> l)
     {
         var (o, state) = (l.O, l.State);
-        if (l.Validation is not null && o.ValidateEveryEpoch && state.ValidatedAt != state.Step) ValidateNow(l, o.LimitValidationBatches);
+        bool lastEpoch = o.MaxEpochs is { } epochs && state.Epoch + 1 >= epochs || o.MaxSteps is { } max && state.Step >= max;
+        if (l.Validation is not null && o.ValidateEveryEpoch && state.ValidatedAt != state.Step) ValidateNow(l, lastEpoch ? null : o.LimitValidationBatches);
         Flush(l.Ctx, LogInterval.Epoch, l.Session.NonFinite);
         Events.EpochEnded.Fire(new EpochEnded(state.Epoch, state.BatchInEpoch), l.Ctx);
         state.Epoch++;

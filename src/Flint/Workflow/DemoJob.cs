@@ -118,7 +118,7 @@ public static class DemoJob
     static DemoTrial Finetune(DemoSpec spec, FinetuneSpec template, string folder, string arm, DemoArmKind kind, string body, int? budget, long seed, int trainCount, TextWriter log)
     {
         int examples = budget ?? trainCount;
-        int epochs = Math.Min(40, Math.Max(spec.Epochs, (int)Math.Ceiling(4000.0 / examples)));
+        int epochs = Math.Min(30, Math.Max(spec.Epochs, (int)Math.Ceiling(3000.0 / examples)));
         long steps = epochs * (long)Math.Ceiling(examples / 32.0);
         var (run, s) = FinetuneJob.Run(template with
         {

@@ -230,6 +230,23 @@ public sealed class ExactNumbersTests
     }
 
     [Fact]
+    public void The_last_step_has_one_validation_record_and_it_covers_all_the_data()
+    {
+        // A periodic validation due on the step budget's last step is the closing one: before, step 4 logged a partial
+        // val/loss (2 batches) and then the full one, two different numbers under one name at one step.
+        var validation = TinyData.Batches(6, 4, seed: 4);
+        manual_seed(1);
+        var model = new TinyTokenModel();
+        var sink = new ListSink();
+        using var trainer = new Trainer(Quiet(4) with { ValidateEveryNSteps = 2, LimitValidationBatches = 2 }, sinks: [sink]);
+        var result = trainer.Fit(model, TinyData.Batches(4, 4), validation);
+        var last = Assert.Single(sink.Records, r => r.Name == "val/loss" && r.Step == 4);
+        Assert.Equal(result.LastValidation["val/loss"], last.Value);
+        using var check = new Trainer(Quiet(1));
+        Assert.Equal(check.Validate(model, validation)["val/loss"], last.Value);
+    }
+
+    [Fact]
     public void Fit_result_counts_the_epochs_that_ran()
     {
         using var trainer = new Trainer(Quiet(100) with { MaxSteps = null, MaxEpochs = 2 });

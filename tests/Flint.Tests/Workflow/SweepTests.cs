@@ -78,9 +78,12 @@ public sealed class SweepTests
         using var folder = TestPaths.NewTempFolder();
         var sweep = Directory.CreateDirectory(folder.File("runs/sweep-lr/lr=1_seed=0")).Parent!.FullName;
         new SweepRecord("pretrain", [], [], [0], null, "loss", [new SweepRunRecord("lr=1_seed=0", [], 0)]).Write(sweep);
-        var arm = Directory.CreateDirectory(folder.File("runs/demo-1/scratch/100-seed0")).FullName;
+        var arm = Directory.CreateDirectory(folder.File("runs/demo-1/scratch-100-seed0")).FullName;
+        var finetune = Directory.CreateDirectory(folder.File("runs/demo-1/adapted-clm-all-seed0")).FullName;
+        File.WriteAllText(Path.Combine(finetune, "config.yaml"), "kind: finetune\n"); // a run holding a run: its adaptation
         Assert.Equal(folder.File("runs"), RunStore.ForRun(Path.Combine(sweep, "lr=1_seed=0")).Root);
         Assert.Equal(folder.File("runs"), RunStore.ForRun(arm).Root);
+        Assert.Equal(folder.File("runs"), RunStore.ForRun(Path.Combine(finetune, "adapt")).Root);
         Assert.Equal(folder.File("runs"), RunStore.ForRun(folder.File("runs/plain")).Root);
     }
 }

@@ -22,7 +22,7 @@ public sealed record DemoSpec
     /// <summary>Model size.</summary>
     [Setting("Model size of every arm (mlm/electra build an encoder of the same size).")] public string Preset { get; init; } = "mini";
     /// <summary>Fine-tuning epochs at full labels.</summary>
-    [Setting("Fine-tuning epochs with all labels (a budget of n examples trains for max(epochs, 4000 / n) epochs, at most 40).", Min = 1)] public int Epochs { get; init; } = 3;
+    [Setting("Fine-tuning epochs with all labels (a budget of n examples trains for max(epochs, 3000 / n) epochs, at most 30).", Min = 1)] public int Epochs { get; init; } = 2;
     /// <summary>Seed of the split and of pretraining.</summary>
     [Setting("Seed of the data split, pretraining and adaptation (fine-tuning arms use --seeds).")] public long Seed { get; init; }
     /// <summary>Where to compute.</summary>
