@@ -59,6 +59,9 @@ public static class Program
             Console.SetOut(TextWriter.Null);
             Spectre.Console.AnsiConsole.Console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Out = new Spectre.Console.AnsiConsoleOutput(TextWriter.Null) });
         }
+        // Piped or redirected, Spectre.Console assumes 80 columns and cuts tables: honour COLUMNS, else do not wrap.
+        if (Console.IsOutputRedirected)
+            Spectre.Console.AnsiConsole.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out int columns) && columns > 0 ? columns : 250;
         // Before anything is written: a signal at any moment either stops training cleanly or ends the command with its code.
         using var signals = Flint.Runtime.Interrupts.Install();
         int exit = BuildRoot().Parse(args).Invoke();

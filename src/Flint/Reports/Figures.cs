@@ -35,7 +35,7 @@ public static class Figures
         }
         if (drawn == 0) return null;
         Style(plot, title, xLabel, yLabel);
-        return Render(plot, name, caption);
+        return Render(plot, name, caption, height: Height + 22 * drawn); // room for the legend below, one line per curve
     }
 
     /// <summary>One bar per group (its mean) with the standard deviation over seeds as an error bar.</summary>
@@ -89,7 +89,10 @@ public static class Figures
         plot.Axes.Bottom.TickLabelStyle.FontSize = 12;
         plot.Axes.Left.TickLabelStyle.FontSize = 12;
         if (!legend) return;
-        plot.ShowLegend(Edge.Right); // outside the data area: never on top of a curve
+        // Below the data area, one curve per line: never on top of a curve, and long labels (settings that differ) take
+        // height, not the plot's width (on the right they squeezed the data area to nothing).
+        plot.ShowLegend(Edge.Bottom);
+        plot.Legend.Orientation = Orientation.Vertical;
         plot.Legend.FontSize = 12;
     }
 }

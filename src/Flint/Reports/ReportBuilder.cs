@@ -84,20 +84,24 @@ public static class ReportBuilder
         static double? Budget(ReportRun r) => double.TryParse(r.Config.GetValueOrDefault(LabelBudget), System.Globalization.CultureInfo.InvariantCulture, out var b) ? b : null;
         var budgeted = runs.Where(r => Budget(r) is not null).ToList();
         if (budgeted.Select(Budget).Distinct().Count() < 2 || Headline.PrimaryMetric(budgeted) is not { } metric) return null;
+        // Settings that follow from the budget (the demo's epochs per budget, say) are part of the x-axis, not a curve of their own.
+        var derived = budgeted.SelectMany(r => r.Config.Keys).Distinct()
+            .Where(k => budgeted.GroupBy(Budget).All(g => g.Select(r => r.Config.GetValueOrDefault(k)).Distinct().Count() == 1)).ToHashSet();
+        derived.Add(LabelBudget);
         var curves = new List<Curve>();
-        foreach (var setting in budgeted.GroupBy(r => string.Join(";", r.Config.Where(kv => kv.Key != LabelBudget && !ReportRun.Incidental.Contains(kv.Key)).OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}={kv.Value}"))))
+        foreach (var setting in budgeted.GroupBy(r => string.Join(";", r.Config.Where(kv => !derived.Contains(kv.Key) && !ReportRun.Incidental.Contains(kv.Key)).OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}={kv.Value}"))))
         {
             var points = setting.GroupBy(r => Budget(r)!.Value).OrderBy(g => g.Key).Select(g => (X: g.Key, S: Stat.Of(g.Select(r => r.Final(metric))))).Where(p => p.S.N > 0).ToList();
-            var label = LabelOf(budgeted, setting.First());
+            var label = LabelOf(budgeted, setting.First(), derived);
             curves.Add(new Curve(label, [.. points.Select(p => p.X)], [.. points.Select(p => p.S.Mean)], [.. points.Select(p => p.S.Mean - p.S.Sd)], [.. points.Select(p => p.S.Mean + p.S.Sd)]));
         }
         return Figures.Lines($"{Slug(phase)}-label-efficiency", $"{phase}: {metric} against labelled examples", "labelled training examples", metric, curves,
             $"Label efficiency: final {metric} against {LabelBudget} (mean ± sd over seeds). Runs: {string.Join(", ", budgeted.Select(r => r.Id))}.");
     }
 
-    static string LabelOf(IReadOnlyList<ReportRun> all, ReportRun run)
+    static string LabelOf(IReadOnlyList<ReportRun> all, ReportRun run, IReadOnlySet<string> leaveOut)
     {
-        var keys = all.SelectMany(r => r.Config.Keys).Distinct().Where(k => k != LabelBudget && !ReportRun.Incidental.Contains(k))
+        var keys = all.SelectMany(r => r.Config.Keys).Distinct().Where(k => !leaveOut.Contains(k) && !ReportRun.Incidental.Contains(k))
             .Where(k => all.Select(r => r.Config.GetValueOrDefault(k) ?? "").Distinct().Count() > 1).Order(StringComparer.Ordinal).ToList();
         return keys.Count == 0 ? "all runs" : string.Join(", ", keys.Select(k => $"{k.Split('.')[^1]}={Path.GetFileName((run.Config.GetValueOrDefault(k) ?? "").TrimEnd('/'))}"));
     }

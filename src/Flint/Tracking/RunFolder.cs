@@ -71,9 +71,16 @@ public sealed class RunFolder
     }
 
     /// <summary>Writes <paramref name="spec"/> (a settings record) as <c>config.yaml</c>, in the one settings format.</summary>
-    public void WriteConfig(RunKind kind, object spec) =>
-        System.IO.File.WriteAllText(File(ConfigFile), $"# flint {kind.Name()}: resolved configuration (Flint {FlintInfo.Version})\n" +
-            SettingsYaml.Write(SpecBinder.ValuesOf(spec), SpecBinder.SchemaOf(spec.GetType()), new Dictionary<string, string> { ["kind"] = kind.Name() }));
+    public void WriteConfig(RunKind kind, object spec)
+    {
+        // Written beside and renamed over: a process killed mid-write (it is rewritten when each fit starts) leaves the old
+        // file or the new one, never a truncated one that no longer says what kind of run the folder holds.
+        var text = $"# flint {kind.Name()}: resolved configuration (Flint {FlintInfo.Version})\n" +
+            SettingsYaml.Write(SpecBinder.ValuesOf(spec), SpecBinder.SchemaOf(spec.GetType()), new Dictionary<string, string> { ["kind"] = kind.Name() });
+        var temporary = File($".{ConfigFile}.tmp-{Environment.ProcessId}");
+        System.IO.File.WriteAllText(temporary, text);
+        System.IO.File.Move(temporary, File(ConfigFile), overwrite: true);
+    }
 
     /// <summary>Opens an existing run folder for reading; a clear error when it is not one.</summary>
     public static RunFolder Existing(string path)

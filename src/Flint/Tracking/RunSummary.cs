@@ -57,7 +57,12 @@ public sealed record RunSummary
     public const string FileName = "summary.json";
 
     /// <summary>Writes the summary into <paramref name="runFolder"/>.</summary>
-    public void Write(string runFolder) => File.WriteAllText(Path.Combine(runFolder, FileName), JsonSerializer.Serialize(this, Json));
+    public void Write(string runFolder)
+    {
+        var temporary = Path.Combine(runFolder, $".{FileName}.tmp-{Environment.ProcessId}"); // renamed over: never half a summary
+        File.WriteAllText(temporary, JsonSerializer.Serialize(this, Json));
+        File.Move(temporary, Path.Combine(runFolder, FileName), overwrite: true);
+    }
 
     /// <summary>Reads a run's summary.</summary>
     public static RunSummary Read(string runFolder) =>

@@ -14,8 +14,9 @@ public static class DemoOutputs
     {
         WriteJson(spec, result);
         LabelEfficiency(result, Path.Combine(result.Folder, "label-efficiency"));
+        // Every run: the pretraining and adaptation runs, and each neural arm's runs over seeds and budgets (seeds become bands and ± sd).
         var runs = result.Pretraining.Keys.Select(k => Path.Combine(result.Folder, k))
-            .Concat(result.Arms.Where(a => a.Budget is null && a.Kind != DemoArmKind.BagOfWords).Select(a => a.Trials[0].Run)).ToList();
+            .Concat(result.Arms.Where(a => a.Kind != DemoArmKind.BagOfWords).SelectMany(a => a.Trials.Select(t => t.Run))).ToList();
         Reports.ReportBuilder.Write(new Reports.ReportRequest("Flint demo: does pretraining pay off on rt-polarity?", runs), Path.Combine(result.Folder, "report.html"));
     }
 

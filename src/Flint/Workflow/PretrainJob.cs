@@ -159,7 +159,7 @@ public static class PretrainJob
         using (var probe = new Trainer(t.ToOptions(spec, maxSteps: 1) with { ProgressBar = false }))
             perStep = probe.EstimateStepSeconds(objective, train);
         long steps = Math.Max(10, (long)(t.AutoMinutes * 60 / perStep));
-        log.WriteLine($"No budget given: measured {perStep:F2} s per step, so training {steps:N0} steps (about {t.AutoMinutes:G3} minutes). Set --trainer.max-steps to choose.");
+        log.WriteLine($"No budget given: measured {perStep:F2} s per step, so training {steps:N0} steps (about {t.AutoMinutes:G3} minute{(t.AutoMinutes == 1 ? "" : "s")}). Set --trainer.max-steps to choose.");
         spec = spec with { Trainer = t with { MaxSteps = steps } };
         run.WriteConfig(RunKind.Pretrain, spec);
         return spec;
