@@ -18,6 +18,10 @@ public sealed record Spread(double Mean, double Sd, int Count, double Low, doubl
         2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
     ];
 
+    /// <summary>The two-sided 95 % quantile of Student's t with <paramref name="df"/> (≥ 1) degrees of freedom (1.96 beyond 30).</summary>
+    public static double T95(int df) => df >= 1 && df <= T975.Length ? T975[df - 1] : df > T975.Length ? 1.96
+        : throw new ArgumentOutOfRangeException(nameof(df), df, "Student's t needs at least one degree of freedom.");
+
     /// <summary>The spread of <paramref name="values"/> (at least one).</summary>
     public static Spread Of(IReadOnlyList<double> values)
     {
@@ -25,8 +29,7 @@ public sealed record Spread(double Mean, double Sd, int Count, double Low, doubl
         double mean = values.Average();
         if (values.Count == 1) return new Spread(mean, double.NaN, 1, double.NaN, double.NaN);
         double sd = Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1));
-        double t = values.Count - 1 <= T975.Length ? T975[values.Count - 2] : 1.96;
-        double half = t * sd / Math.Sqrt(values.Count);
+        double half = T95(values.Count - 1) * sd / Math.Sqrt(values.Count);
         return new Spread(mean, sd, values.Count, mean - half, mean + half);
     }
 

@@ -18,10 +18,5 @@ public readonly record struct Stat(double Mean, double Sd, int N)
     /// <summary>The 95 % interval of the mean (Student's t), or null with fewer than two values.</summary>
     public (double Low, double High)? Interval95 => N < 2 ? null : (Mean - T95(N - 1) * Sd / Math.Sqrt(N), Mean + T95(N - 1) * Sd / Math.Sqrt(N));
 
-    /// <summary>Two-sided 95 % quantile of Student's t with <paramref name="df"/> degrees of freedom.</summary>
-    static double T95(int df) => df switch
-    {
-        1 => 12.706, 2 => 4.303, 3 => 3.182, 4 => 2.776, 5 => 2.571, 6 => 2.447, 7 => 2.365, 8 => 2.306, 9 => 2.262, 10 => 2.228,
-        <= 15 => 2.131, <= 20 => 2.086, <= 30 => 2.042, <= 60 => 2.000, _ => 1.96,
-    };
+    static double T95(int df) => Flint.Metrics.Spread.T95(df); // one t table for the whole library
 }
