@@ -82,8 +82,7 @@ public static class PretrainJob
     /// </summary>
     static PretrainSpec Continuing(PretrainSpec spec)
     {
-        var source = SourceRun(spec.From!);
-        var record = ModelOf(source, Tokenizers.Load(source.File("tokenizer")).VocabSize);
+        var record = SourceModel(SourceRun(spec.From!));
         if (spec.Data.Context is { } context && context > record.Preset.Context)
             throw new ConfigException("run", [$"data.context: {context} is longer than the {record.Preset.Context} positions of the model in {spec.From}. Pass at most {record.Preset.Context}."]);
         return spec with { Objective = record.Objective, Model = spec.Model with { Preset = record.Preset.Name }, Data = spec.Data with { Context = spec.Data.Context ?? record.Preset.Context } };
@@ -104,10 +103,11 @@ public static class PretrainJob
     /// <summary>The model preset as built: <c>--from</c>'s recorded shape, else the named preset.</summary>
     static ModelPreset PresetOf(PretrainSpec spec)
     {
-        if (spec.From is not { } from) return ModelPresets.Get(spec.Model.Preset);
-        var source = RunFolder.Existing(from);
-        return ModelOf(source, Tokenizers.Load(source.File("tokenizer")).VocabSize).Preset;
+        return spec.From is { } from ? SourceModel(RunFolder.Existing(from)).Preset : ModelPresets.Get(spec.Model.Preset);
     }
+
+    /// <summary>What <paramref name="source"/> built: its model.json, read without loading its tokenizer unless the run predates the file.</summary>
+    static ModelRecord SourceModel(RunFolder source) => ModelRecord.Read(source.Path) ?? ModelOf(source, Tokenizers.Load(source.File("tokenizer")).VocabSize);
 
     /// <summary>Loads every weight of the objective (body, heads, generator) from <paramref name="from"/>'s last checkpoint, strictly.</summary>
     static void StartFrom(FlintModule<LmBatch> objective, string from, TextWriter log)
