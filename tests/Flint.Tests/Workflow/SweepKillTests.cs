@@ -29,8 +29,9 @@ public sealed class SweepKillTests(ITestOutputHelper log)
         (int Exit, string Output) last = (-1, "");
         for (int attempt = 0; attempt < 12 && last.Exit != 0; attempt++)
         {
-            // Kill anywhere from process start-up to half a straight run (so every attempt makes progress); after six kills, let it finish.
-            int? delay = attempt < 6 ? random.Next(300, Math.Max(400, straightMs / 2)) : null;
+            // Kill anywhere from process start-up to a quarter of a straight run, so every attempt makes progress and the first
+            // three cannot finish the sweep between them (with half a run, a fast machine finished it on the third); after six kills, let it finish.
+            int? delay = attempt < 6 ? random.Next(300, Math.Max(400, straightMs / 4)) : null;
             last = Run(Arguments("killed"), delay);
             var finished = Directory.Exists(folder.File("runs/killed"))
                 ? Directory.GetDirectories(folder.File("runs/killed")).Count(d => File.Exists(Path.Combine(d, RunSummary.FileName)) && RunSummary.Read(d).Status == RunStatus.Finished) : 0;
