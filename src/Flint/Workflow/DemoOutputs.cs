@@ -28,6 +28,7 @@ public static class DemoOutputs
         if (result.Margin(1000) is { } margin1000) headline["margin_1000"] = margin1000.Mean;
         if (result.BestFlint is { } best) headline["best_test_accuracy"] = best.Test.Mean;
         if (result.Arm("bag-of-words", null) is { } baseline) headline["baseline_test_accuracy"] = baseline.Test.Mean;
+        if (result.Ceiling is { } ceiling) headline["ceiling_test_accuracy"] = ceiling.Test.Mean;
         return headline;
     }
 
@@ -41,6 +42,8 @@ public static class DemoOutputs
             yield return $"With 1,000 labels: {m1000.Points(signed: true)} points ({best1000.Name} − scratch).";
         if (result.Arm("bag-of-words", null) is { } baseline && result.BestFlint is { } flint)
             yield return $"Best Flint arm ({flint.Name}) {flint.Test.Points()} % vs the bag-of-words floor {baseline.Test.Points()} %.";
+        if (result.Ceiling is { } ceiling)
+            yield return $"Ceiling: the published encoder ({ceiling.Name}, fine-tuned one epoch) {ceiling.Test.Points()} %.";
         yield return $"Everything is in {result.Folder}: demo.json, label-efficiency.png/.svg, report.html, and one folder per run.";
     }
 
@@ -60,6 +63,7 @@ public static class DemoOutputs
             margin_1000 = result.Margin(1000)?.Mean, margin_1000_spread = SpreadJson(result.Margin(1000)),
             baseline = baseline is null ? null : new { test_accuracy = baseline.Test.Mean, val_accuracy = baseline.Validation.Mean, test = SpreadJson(baseline.Test) },
             best_test_accuracy = result.BestFlint?.Test.Mean, best_arm = result.BestFlint?.Name,
+            ceiling = result.Ceiling is { } c ? new { arm = c.Name, folder = spec.Ceiling, test_accuracy = c.Test.Mean, val_accuracy = c.Validation.Mean, test = SpreadJson(c.Test), epochs = 1, lr = DemoPlan.CeilingLr } : null,
             seeds = result.Seeds,
             pretraining = result.Pretraining.ToDictionary(p => p.Key, p => new { run = Path.Combine(result.Folder, p.Key), val_loss = p.Value.ValLoss, steps = p.Value.FinalStep, tokens = p.Value.Tokens, wall_s = p.Value.WallSeconds }),
             minutes = spec.Minutes, adapt_minutes = spec.AdaptMinutes, preset = spec.Preset, finetune_lr = DemoPlan.FinetuneLr, epochs = spec.Epochs,

