@@ -12,15 +12,16 @@ public sealed class DemoTests
     public void The_demo_reports_arms_over_seeds_and_budgets_and_every_number_comes_from_its_runs()
     {
         using var folder = TestPaths.NewTempFolder();
+        var ceiling = PublishedEncoder(folder.File("tiny-bert"));
         var (exit, output, error) = CliRunner.Run("demo", "--preset", "nano", "--minutes", "0.05", "--adapt-minutes", "0.05", "--seeds", "2", "--budgets", "40",
-            "--epochs", "1", "--out", folder.Path, "--progress", "false");
+            "--epochs", "1", "--ceiling", ceiling, "--out", folder.Path, "--progress", "false");
         Assert.True(exit == 0, output + error);
         var demo = Directory.GetDirectories(folder.Path, "demo-*").Single();
         var json = Json(Path.Combine(demo, "demo.json"));
 
         var arms = json.GetProperty("arms").EnumerateArray().ToList();
-        Assert.Equal(["bag-of-words", "scratch", "pretrained-clm", "adapted-clm"], arms.Select(a => a.GetProperty("name").GetString()).Distinct());
-        Assert.Equal(8, arms.Count); // 4 arms × (all labels, 40 labels)
+        Assert.Equal(["bag-of-words", "scratch", "pretrained-clm", "adapted-clm", "published-tiny-bert"], arms.Select(a => a.GetProperty("name").GetString()).Distinct());
+        Assert.Equal(9, arms.Count); // 4 arms × (all labels, 40 labels), and the ceiling at all labels
         Assert.Equal([0L, 1L], json.GetProperty("seeds").EnumerateArray().Select(s => s.GetInt64()));
 
         // Each neural trial's accuracies are the ones its run folder recorded; its settings are the arm's budget, seed and split.
@@ -53,8 +54,31 @@ public sealed class DemoTests
         Assert.Contains("adapted-clm", File.ReadAllText(Path.Combine(demo, "label-efficiency.svg")));
         Assert.True(File.Exists(Path.Combine(demo, "label-efficiency.png")));
         Assert.True(File.Exists(Path.Combine(demo, "report.html")));
+        // The published encoder is the ceiling: its own key, its runs' numbers, never Flint's best arm or a pretrained arm of the margin.
+        var published = At("published-tiny-bert", true);
+        Assert.Equal("published", published.GetProperty("kind").GetString());
+        var ceilingJson = json.GetProperty("ceiling");
+        Assert.Equal(published.GetProperty("runs").EnumerateArray().Select(r => Json(Path.Combine(r.GetString()!, "summary.json")).GetProperty("test_accuracy").GetDouble()).Average(),
+            ceilingJson.GetProperty("test_accuracy").GetDouble(), 12);
+        Assert.Contains("max_epochs: 1", File.ReadAllText(Path.Combine(published.GetProperty("runs")[0].GetString()!, "config.yaml")));
+        Assert.NotEqual("published-tiny-bert", json.GetProperty("best_arm").GetString());
+        Assert.Contains("published-tiny-bert", File.ReadAllText(Path.Combine(demo, "report.html")));
+        Assert.Contains("Ceiling: the published encoder (published-tiny-bert", output);
         Assert.Contains("Pretraining pays off by", output);
         Assert.Contains("bag-of-words floor", output);
+    }
+
+    /// <summary>A HuggingFace BertModel folder with random bert-nano weights: stands in for a published encoder.</summary>
+    static string PublishedEncoder(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        TorchSharp.torch.manual_seed(3);
+        var config = Flint.Models.ModelPresets.Get("bert-nano").ToBert(30522, dropout: 0);
+        using var bert = new Flint.Models.Bert(config);
+        Flint.Checkpoints.Safetensors.Write(Path.Combine(folder, "model.safetensors"), bert.state_dict().Where(kv => !kv.Key.StartsWith("cls.", StringComparison.Ordinal)).Select(kv => (kv.Key, kv.Value)));
+        Flint.Checkpoints.HfBertConfig.From(config).Write(Path.Combine(folder, "config.json"));
+        File.Copy(TestPaths.Data("vocab", "bert-base-uncased", "vocab.txt"), Path.Combine(folder, "vocab.txt"));
+        return folder;
     }
 
     [Theory]
@@ -62,6 +86,7 @@ public sealed class DemoTests
     [InlineData("--budgets", "100,99999", "budgets: 99999 labels is more than the")]
     [InlineData("--seeds", "0,0", "seeds: '0,0' must name distinct seeds")]
     [InlineData("--preset", "bert-nano", "objectives: clm needs a decoder and 'bert-nano' is an encoder preset.")]
+    [InlineData("--ceiling", "no-such-folder", "ceiling: no-such-folder is not a HuggingFace model folder (no config.json).")]
     public void Bad_demo_settings_stop_before_any_training_naming_the_flag(string flag, string value, string message)
     {
         using var folder = TestPaths.NewTempFolder();
