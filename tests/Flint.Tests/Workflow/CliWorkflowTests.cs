@@ -78,6 +78,29 @@ public sealed class CliWorkflowTests
     }
 
     [Fact]
+    public void Val_every_replaces_the_per_epoch_validation_instead_of_adding_to_it()
+    {
+        // Found in the demo: --trainer.val-every (help: "validate every N steps, default: each epoch") still validated at
+        // every epoch's end, so a 100-label fine-tune of 30 short epochs validated 30 times where the demo asked for once.
+        using var folder = TestPaths.NewTempFolder();
+        var data = Labelled(folder, perClass: 30);
+        int[] ValidationSteps(string run) => File.ReadLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(r => r.GetProperty("name").GetString() == "val/loss").Select(r => r.GetProperty("step").GetInt32()).ToArray();
+        string Finetune(string name, params string[] extra)
+        {
+            var run = folder.File(name);
+            var (exit, output, error) = CliRunner.Run(["finetune", "--data", data, "--from", "scratch", "--model.preset", "nano", "--out", run,
+                "--trainer.max-epochs", "3", "--data.batch-size", "8", "--trainer.progress", "false", .. extra]);
+            Assert.True(exit == 0, output + error);
+            return run;
+        }
+        // 48 training examples, batches of 8: 6 steps per epoch.
+        Assert.Equal([6, 12, 18], ValidationSteps(Finetune("per-epoch")));
+        Assert.Equal([18], ValidationSteps(Finetune("once", "--trainer.val-every", "1000")));  // only the closing one
+        Assert.Equal([4, 8, 12, 16, 18], ValidationSteps(Finetune("every-4", "--trainer.val-every", "4")));
+    }
+
+    [Fact]
     public void Resume_last_continues_an_interrupted_pretraining_run()
     {
         using var folder = TestPaths.NewTempFolder();

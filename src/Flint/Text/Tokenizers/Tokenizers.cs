@@ -20,8 +20,10 @@ public static class Tokenizers
             "wordpiece-cased" => new WordPieceTokenizer(argument, lowerCase: false),
             "bpe" => ByteLevelBpeTokenizer.Load(argument),
             _ when Directory.Exists(name) => Load(name),
+            "char" => throw new ArgumentException(
+                "Tokenizer 'char' is built from a corpus, so only 'flint pretrain' can make one. To fine-tune from scratch with a run's char tokenizer, pass --architecture-of RUN; otherwise use gpt2, wordpiece:PATH/vocab.txt, bpe:FOLDER, or a saved tokenizer's folder."),
             _ => throw new ArgumentException(
-                $"Unknown tokenizer '{name}'. Use gpt2, char, wordpiece:PATH/vocab.txt, wordpiece-cased:PATH, bpe:FOLDER, or a folder holding tokenizer.json."),
+                $"Unknown tokenizer '{name}'. Use gpt2, wordpiece:PATH/vocab.txt, wordpiece-cased:PATH, bpe:FOLDER, or a folder holding tokenizer.json."),
         };
     }
 

@@ -20,7 +20,7 @@ public record TrainerSpec
     /// <summary>Flush logs every N steps.</summary>
     [Setting("Flush logs every N steps.", Min = 1)] public int LogEvery { get; init; } = 25;
     /// <summary>Validate every N steps.</summary>
-    [Setting("Validate every N steps (default: each epoch, and at the end).", Min = 1)] public long? ValEvery { get; init; }
+    [Setting("Validate every N steps instead of at each epoch's end (default: each epoch; a run always validates at its end).", Min = 1)] public long? ValEvery { get; init; }
     /// <summary>Batches per periodic validation.</summary>
     [Setting("Validation batches per periodic validation (the closing one uses all).", Min = 1)] public long? LimitValBatches { get; init; } = 50;
     /// <summary>Show progress.</summary>
@@ -36,6 +36,7 @@ public record TrainerSpec
         GradientClipNorm = Clip > 0 ? Clip : null,
         LogEveryNSteps = LogEvery,
         ValidateEveryNSteps = ValEvery,
+        ValidateEveryEpoch = ValEvery is null, // a step cadence replaces the per-epoch validation, as the flag says (it used to add to it)
         LimitValidationBatches = LimitValBatches,
         ProgressBar = Progress && Runtime.Distributed.DistributedEnvironment.Current.IsLeader,
         Runtime = new RuntimeOptions(DeviceSpec.Parse(run.Device), run.Threads, run.Seed,
