@@ -65,6 +65,7 @@ public static class WeightLoader
         var tensors = Safetensors.Read(path);
         try
         {
+            DropLegacyAliases(module, tensors);
             var renamed = new Dictionary<string, Tensor>(StringComparer.Ordinal);
             var dropped = new List<string>();
             foreach (var (key, tensor) in tensors)
@@ -78,6 +79,27 @@ public static class WeightLoader
         finally
         {
             foreach (var t in tensors.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Checkpoints written before Flint 0.1's objectives and classifiers kept one reference to their body held it twice:
+    /// under the body's name (<c>model.*</c>, <c>body.*</c>) and again as <c>_encoder.*</c>. An <c>_encoder.X</c> equal to
+    /// its twin is that alias and is dropped (the module no longer has it); one that differs from its twin, or has none,
+    /// is left in place so a strict load reports it.
+    /// </summary>
+    static void DropLegacyAliases(nn.Module module, Dictionary<string, Tensor> tensors)
+    {
+        const string alias = "_encoder.";
+        if (!tensors.Keys.Any(k => k.StartsWith(alias, StringComparison.Ordinal)) || module.state_dict().Keys.Any(k => k.StartsWith(alias, StringComparison.Ordinal))) return;
+        foreach (var key in tensors.Keys.Where(k => k.StartsWith(alias, StringComparison.Ordinal)).ToList())
+        {
+            var rest = key[alias.Length..];
+            var twin = new[] { "model.", "body." }.Select(p => p + rest).FirstOrDefault(tensors.ContainsKey);
+            if (twin is null || !tensors[twin].shape.SequenceEqual(tensors[key].shape) || tensors[twin].dtype != tensors[key].dtype) continue;
+            using (var same = tensors[twin].eq(tensors[key]).all()) if (!same.item<bool>()) continue;
+            tensors[key].Dispose();
+            tensors.Remove(key);
         }
     }
 

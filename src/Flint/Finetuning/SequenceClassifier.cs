@@ -41,7 +41,6 @@ public sealed class SequenceClassifier : FlintModule<ClassificationBatch>
     readonly nn.Module body;
     readonly Dropout dropout;
     readonly Linear classifier;
-    readonly ITextEncoder _encoder;
     readonly Accuracy _valAccuracy = new(), _testAccuracy = new();
     readonly ConfusionMatrix _testConfusion;
 
@@ -53,7 +52,6 @@ public sealed class SequenceClassifier : FlintModule<ClassificationBatch>
         if (options.LmCoefficient > 0 && !encoder.IsCausal)
             throw new ArgumentException("The auxiliary LM loss predicts the next token, which needs a causal body; set LmCoefficient to 0 for an encoder.", nameof(options));
         body = module;
-        _encoder = encoder;
         Options = options;
         dropout = nn.Dropout(options.Dropout);
         classifier = nn.Linear(encoder.Width, options.Classes);
@@ -71,7 +69,7 @@ public sealed class SequenceClassifier : FlintModule<ClassificationBatch>
     public ClassifierOptions Options { get; }
 
     /// <summary>The body.</summary>
-    public ITextEncoder Encoder => _encoder;
+    public ITextEncoder Encoder => (ITextEncoder)body; // the registered module itself: no second field, so its tensors are saved once
 
     /// <summary>(trainable, total) parameters now.</summary>
     public (long Trainable, long Total) ParameterCounts => Peft.Count(this);
@@ -81,7 +79,7 @@ public sealed class SequenceClassifier : FlintModule<ClassificationBatch>
 
     Tensor Logits(ClassificationBatch batch, out Tensor hidden)
     {
-        hidden = _encoder.Encode(batch.Input, batch.AttentionMask); // (B, T, C)
+        hidden = Encoder.Encode(batch.Input, batch.AttentionMask); // (B, T, C)
         Tensor pooled = Options.Pooling switch
         {
             Pooling.Last => hidden.gather(1, (batch.Lengths - 1).view(-1, 1, 1).expand(-1, 1, hidden.shape[2])).squeeze(1),
@@ -100,7 +98,7 @@ public sealed class SequenceClassifier : FlintModule<ClassificationBatch>
         if (Options.LmCoefficient > 0)
         {
             // Next-token loss on the inputs, real tokens only: (B, T-1) predictions of positions 1..T-1.
-            var lmLogits = _encoder.LmLogits(hidden[.., ..^1]);
+            var lmLogits = Encoder.LmLogits(hidden[.., ..^1]);
             var targets = batch.Input[.., 1..].masked_fill(batch.AttentionMask[.., 1..].eq(0), -100);
             var lm = F.cross_entropy(lmLogits.flatten(0, 1), targets.flatten(), ignore_index: -100);
             ctx.Log.Log("train/lm_loss", lm);
@@ -138,7 +136,7 @@ public sealed class SequenceClassifier : FlintModule<ClassificationBatch>
     /// </summary>
     public override OptimizerSetup ConfigureOptimizers(OptimizerPlan plan)
     {
-        var groups = _encoder.LayerGroups.Select(g => new System.Text.RegularExpressions.Regex("^body\\." + g.TrimStart('^'))).ToList();
+        var groups = Encoder.LayerGroups.Select(g => new System.Text.RegularExpressions.Regex("^body\\." + g.TrimStart('^'))).ToList();
         double Scale(string name)
         {
             if (Options.DiscriminativeFactor <= 1) return 1.0;
@@ -155,7 +153,7 @@ public sealed class SequenceClassifier : FlintModule<ClassificationBatch>
     /// <summary>For <see cref="FinetuneMethod.Gradual"/>: makes the top <paramref name="groups"/> layer groups trainable (the head always is).</summary>
     public void UnfreezeTopGroups(int groups)
     {
-        var patterns = _encoder.LayerGroups.Select(g => new System.Text.RegularExpressions.Regex(g)).ToList();
+        var patterns = Encoder.LayerGroups.Select(g => new System.Text.RegularExpressions.Regex(g)).ToList();
         foreach (var (name, p) in body.named_parameters())
         {
             int index = patterns.FindIndex(g => g.IsMatch(name));
@@ -164,7 +162,7 @@ public sealed class SequenceClassifier : FlintModule<ClassificationBatch>
     }
 
     /// <summary>Number of layer groups of the body.</summary>
-    public int LayerGroupCount => _encoder.LayerGroups.Count;
+    public int LayerGroupCount => Encoder.LayerGroups.Count;
 
     static readonly System.Text.RegularExpressions.Regex LayerNormName = new(@"(^|\.)(ln_\w+|LayerNorm|layer_norms_\d+\.\d+)\.");
 
@@ -178,11 +176,11 @@ public sealed class SequenceClassifier : FlintModule<ClassificationBatch>
                 Peft.Freeze(body, _ => false);
                 break;
             case FinetuneMethod.Lora:
-                Peft.ApplyLora(body, _encoder.LoraTargets, Options.LoraRank, Options.LoraAlpha);
+                Peft.ApplyLora(body, Encoder.LoraTargets, Options.LoraRank, Options.LoraAlpha);
                 Peft.Freeze(body, name => name.StartsWith("lora_", StringComparison.Ordinal));
                 break;
             case FinetuneMethod.Adapters:
-                Peft.ApplyAdapters(body, _encoder.AdapterTargets, Options.AdapterSize);
+                Peft.ApplyAdapters(body, Encoder.AdapterTargets, Options.AdapterSize);
                 // Houlsby et al. train the LayerNorms with the adapters.
                 Peft.Freeze(body, name => name.StartsWith("adapter_", StringComparison.Ordinal) || LayerNormName.IsMatch(name));
                 break;

@@ -11,20 +11,18 @@ namespace Flint.Objectives;
 public sealed class CausalLmObjective : FlintModule<LmBatch>
 {
     readonly nn.Module model;
-    readonly ITextEncoder _encoder;
 
     /// <summary>Trains <paramref name="encoder"/>, which must be causal.</summary>
     public CausalLmObjective(ITextEncoder encoder, double? flopsPerToken = null) : base("clm")
     {
         if (!encoder.IsCausal) throw new ArgumentException("Causal LM needs a causal (decoder) model; use the mlm or electra objective for an encoder.", nameof(encoder));
         model = (nn.Module)encoder;
-        _encoder = encoder;
         FlopsPerToken = flopsPerToken;
         RegisterComponents();
     }
 
     /// <summary>The model being trained.</summary>
-    public ITextEncoder Model => _encoder;
+    public ITextEncoder Model => (ITextEncoder)model; // the registered module itself: no second field, so its tensors are saved once
 
     /// <inheritdoc />
     public override double? FlopsPerToken { get; }
@@ -32,7 +30,7 @@ public sealed class CausalLmObjective : FlintModule<LmBatch>
     /// <inheritdoc />
     public override StepOutput TrainingStep(LmBatch batch, LoopContext ctx)
     {
-        var logits = _encoder.LmLogits(_encoder.Encode(batch.Input)); // (B, T, V)
+        var logits = Model.LmLogits(Model.Encode(batch.Input)); // (B, T, V)
         var target = batch.Target.flatten();
         var loss = F.cross_entropy(logits.flatten(0, 1), target, ignore_index: -100, reduction: nn.Reduction.Sum);
         return StepOutput.Sum(loss, target.ne(-100).sum(), batch.Input.shape[0], batch.Input.numel());

@@ -14,7 +14,6 @@ namespace Flint.Objectives;
 public sealed class MaskedLmObjective : FlintModule<LmBatch>
 {
     readonly nn.Module model;
-    readonly ITextEncoder _encoder;
 
     /// <summary>Trains <paramref name="encoder"/> with <paramref name="masking"/>.</summary>
     /// <param name="encoder">The model.</param>
@@ -24,7 +23,6 @@ public sealed class MaskedLmObjective : FlintModule<LmBatch>
     public MaskedLmObjective(ITextEncoder encoder, MlmMasking masking, bool fullVocabularyLogits = false) : base("mlm")
     {
         model = (nn.Module)encoder;
-        _encoder = encoder;
         Masking = masking;
         FullVocabularyLogits = fullVocabularyLogits;
         RegisterComponents();
@@ -37,21 +35,21 @@ public sealed class MaskedLmObjective : FlintModule<LmBatch>
     public MlmMasking Masking { get; }
 
     /// <summary>The model being trained.</summary>
-    public ITextEncoder Model => _encoder;
+    public ITextEncoder Model => (ITextEncoder)model; // the registered module itself: no second field, so its tensors are saved once
 
     /// <inheritdoc />
     public override StepOutput TrainingStep(LmBatch batch, LoopContext ctx)
     {
         var (input, labels) = Masking.Apply(batch.Input);
-        return StepOutput.Sum(LossSum(_encoder.Encode(input), labels), labels.ne(-100).sum(), batch.Input.shape[0], batch.Input.numel());
+        return StepOutput.Sum(LossSum(Model.Encode(input), labels), labels.ne(-100).sum(), batch.Input.shape[0], batch.Input.numel());
     }
 
     /// <summary>Σ NLL of the labels (−100 = none) given (B, T, C) hidden states, through the tied LM head.</summary>
     public Tensor LossSum(Tensor hidden, Tensor labels)
     {
         if (FullVocabularyLogits)
-            return F.cross_entropy(_encoder.LmLogits(hidden).flatten(0, 1), labels.flatten(), ignore_index: -100, reduction: nn.Reduction.Sum); // (B·T, V)
+            return F.cross_entropy(Model.LmLogits(hidden).flatten(0, 1), labels.flatten(), ignore_index: -100, reduction: nn.Reduction.Sum); // (B·T, V)
         var (selected, targets, _) = SelectedPositions.Gather(hidden, labels);
-        return F.cross_entropy(_encoder.LmLogits(selected), targets, reduction: nn.Reduction.Sum); // (S, V)
+        return F.cross_entropy(Model.LmLogits(selected), targets, reduction: nn.Reduction.Sum); // (S, V)
     }
 }

@@ -14,16 +14,17 @@ namespace Flint.Objectives;
 public sealed class SimCseObjective : FlintModule<ClassificationBatch>
 {
     readonly nn.Module model;
-    readonly ITextEncoder _encoder;
 
     /// <summary>Trains <paramref name="encoder"/>; it needs dropout above 0 for the views to differ.</summary>
     public SimCseObjective(ITextEncoder encoder, double temperature = 0.05) : base("simcse")
     {
         model = (nn.Module)encoder;
-        _encoder = encoder;
         Temperature = temperature;
         RegisterComponents();
     }
+
+    /// <summary>The model being trained: the registered module itself (no second field, so its tensors are saved once).</summary>
+    public ITextEncoder Encoder => (ITextEncoder)model;
 
     /// <summary>Softmax temperature.</summary>
     public double Temperature { get; }
@@ -31,7 +32,7 @@ public sealed class SimCseObjective : FlintModule<ClassificationBatch>
     /// <summary>Mean-pooled sentence embeddings (B, C).</summary>
     public Tensor Embed(ClassificationBatch batch)
     {
-        var hidden = _encoder.Encode(batch.Input, batch.AttentionMask);
+        var hidden = Encoder.Encode(batch.Input, batch.AttentionMask);
         var mask = batch.AttentionMask.unsqueeze(-1).to_type(hidden.dtype);
         return (hidden * mask).sum(1) / mask.sum(1);
     }

@@ -80,8 +80,7 @@ public sealed record PretrainedSource(ITextEncoder Body, ITokenizer Tokenizer, s
     /// <summary>What the checkpoint holds that the body does not use (an ELECTRA generator, an LM head), grouped by their first name part.</summary>
     internal static string NotUsed(LoadReport report)
     {
-        // The objectives' checkpoints hold the body twice (model.* and the same tensors again as _encoder.*): an alias is no unused weight.
-        var notUsed = report.NotUsed.Where(k => !(k.StartsWith("_encoder.", StringComparison.Ordinal) && report.Loaded.Contains(k["_encoder.".Length..]))).ToList();
+        var notUsed = report.NotUsed; // old checkpoints' _encoder.* aliases of the body are dropped on reading (WeightLoader)
         if (notUsed.Count == 0) return "";
         var groups = notUsed.GroupBy(k => k.Split('.')[0]).Select(g => $"{g.Key}.* ({g.Count()} tensor{(g.Count() == 1 ? "" : "s")})");
         return $"; not used: {string.Join(", ", groups)}";

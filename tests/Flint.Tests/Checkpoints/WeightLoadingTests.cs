@@ -103,4 +103,33 @@ public sealed class WeightLoadingTests
         Assert.Contains("shorter than the 8-byte header length", Assert.Throws<InvalidDataException>(() => Safetensors.Read(folder.File("tiny.safetensors"))).Message);
         Assert.Equal(SHA256.HashData(bytes), SHA256.HashData(File.ReadAllBytes(path)));
     }
+
+    [Fact]
+    public void Objectives_and_classifiers_save_their_body_once_and_checkpoints_with_the_old_alias_still_load()
+    {
+        // Each objective and the classifier kept a second field for their body, so every checkpoint held it twice (model.*
+        // or body.*, and _encoder.*): twice the bytes on disk for every save.
+        manual_seed(4);
+        var objective = new Flint.Objectives.CausalLmObjective(new Gpt(GptConfig.Nano(64)));
+        var classifier = new Flint.Finetuning.SequenceClassifier(new Gpt(GptConfig.Nano(64)), new Flint.Finetuning.ClassifierOptions(2));
+        foreach (nn.Module module in new nn.Module[] { objective, classifier })
+            Assert.DoesNotContain(module.state_dict().Keys, k => k.StartsWith("_encoder.", StringComparison.Ordinal));
+
+        // A checkpoint in the old layout: the same tensors again under _encoder.*. It loads strictly, value for value.
+        using var folder = TestPaths.NewTempFolder();
+        var old = objective.state_dict().Select(kv => (kv.Key, kv.Value))
+            .Concat(objective.state_dict().Where(kv => kv.Key.StartsWith("model.", StringComparison.Ordinal)).Select(kv => ("_encoder." + kv.Key["model.".Length..], kv.Value))).ToList();
+        Safetensors.Write(folder.File("old.safetensors"), old);
+        manual_seed(5);
+        var fresh = new Flint.Objectives.CausalLmObjective(new Gpt(GptConfig.Nano(64)));
+        var report = WeightLoader.LoadFile(fresh, folder.File("old.safetensors"), strict: true);
+        Assert.True(report.IsExact && report.NotUsed.Count == 0, report.Describe());
+        foreach (var (key, t) in objective.state_dict()) Assert.True(fresh.state_dict()[key].eq(t).all().item<bool>(), key);
+
+        // An _encoder.* tensor that is not its twin's copy is no alias: a strict load names it and loads nothing.
+        var tampered = old.Select(kv => kv.Item1 == "_encoder.transformer.wte.weight" ? (kv.Item1, kv.Item2 + 1) : kv).ToList();
+        Safetensors.Write(folder.File("tampered.safetensors"), tampered);
+        var error = Assert.Throws<WeightLoadException>(() => WeightLoader.LoadFile(fresh, folder.File("tampered.safetensors"), strict: true));
+        Assert.Contains("_encoder.transformer.wte.weight", error.Message);
+    }
 }
