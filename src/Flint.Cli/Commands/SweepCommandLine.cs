@@ -36,7 +36,7 @@ internal static class SweepCommandLine
             Console.Out.WriteLine(); // plain text: a Markdown table must not be wrapped at the terminal's width
             Console.Out.WriteLine(result.Table.ToMarkdown());
             AnsiConsole.MarkupLine(Markup.Escape($"Wrote {Path.Combine(result.Folder, "table.md")}" + (result.Complete ? "." : "; the sweep is not complete: run the same command again to finish it.")));
-            return result.Complete ? 0 : 1;
+            return result.Complete ? 0 : result.SignalExit ?? 1; // a signal that stopped a run stops the sweep with the same code, as every command exits
         }));
         return sweep;
     }

@@ -43,12 +43,12 @@ public static class SweepJob
             int skipped = points.Count - pending.Count;
             log.WriteLine($"Sweep {sweep.Path}: {points.Count} runs ({SweepPlan.Settings(spec).Count} settings × {spec.Seeds.Count} seeds), " +
                 $"{skipped} already finished, {pending.Count} to run{(spec.Parallel > 1 ? $", {spec.Parallel} at once with {Threads(spec)} threads each" : "")}.");
-            var failures = Launch(spec, sweep, pending, launch, log);
+            var (failures, signalExit) = Launch(spec, sweep, pending, launch, log);
             var table = SweepTable.Of(sweep.Path);
             File.WriteAllText(sweep.File("table.md"), table.ToMarkdown());
             bool complete = table.Missing.Count == 0;
             Summarise(sweep, table, complete, failures, started);
-            return new SweepResult(sweep.Path, table, complete, skipped);
+            return new SweepResult(sweep.Path, table, complete, skipped) { SignalExit = signalExit };
         });
     }
 
@@ -58,12 +58,12 @@ public static class SweepJob
     static int Threads(SweepSpec spec) => Math.Max(1, Environment.ProcessorCount / spec.Parallel);
 
     /// <summary>Starts the pending runs (one at a time, or <see cref="SweepSpec.Parallel"/> at once); stops starting new ones after a failure or an interrupt.</summary>
-    static IReadOnlyList<string> Launch(SweepSpec spec, RunFolder sweep, IReadOnlyList<SweepPoint> pending, Func<SweepLaunch, int> launch, TextWriter log)
+    static (IReadOnlyList<string> Failures, int? SignalExit) Launch(SweepSpec spec, RunFolder sweep, IReadOnlyList<SweepPoint> pending, Func<SweepLaunch, int> launch, TextWriter log)
     {
         var schema = SpecBinder.SchemaOf(SweepPlan.SpecType(spec.Command));
         bool userThreads = spec.Arguments.Any(a => a.Split('=')[0] == "--threads");
         var failures = new ConcurrentBag<string>();
-        int stop = 0;
+        int stop = 0, signalExit = 0;
         void One(SweepPoint point)
         {
             if (Volatile.Read(ref stop) != 0) return;
@@ -77,13 +77,14 @@ public static class SweepJob
             if (exit == 0) return;
             Interlocked.Exchange(ref stop, 1);
             failures.Add(point.Name);
-            lock (log) log.WriteLine(exit == 130
+            if (exit is 130 or 143) Interlocked.CompareExchange(ref signalExit, exit, 0);
+            lock (log) log.WriteLine(exit is 130 or 143
                 ? $"{point.Name} was interrupted; the sweep stops. Run the same command again to resume it and run the rest."
                 : $"{point.Name} ended with exit code {exit}; the sweep stops. Its messages above say why; run the same command again to retry it and run the rest.");
         }
         if (spec.Parallel == 1) foreach (var point in pending) One(point);
         else Parallel.ForEach(pending, new ParallelOptions { MaxDegreeOfParallelism = spec.Parallel }, One);
-        return [.. failures];
+        return ([.. failures], signalExit != 0 ? signalExit : null);
     }
 
     static void Summarise(RunFolder sweep, SweepTable table, bool complete, IReadOnlyList<string> failures, DateTimeOffset started)

@@ -7,4 +7,8 @@ namespace Flint.Workflow;
 /// <param name="Table">The result table.</param>
 /// <param name="Complete">Every run finished.</param>
 /// <param name="Skipped">Runs that had finished before this command started.</param>
-public sealed record SweepResult(string Folder, SweepTable Table, bool Complete, int Skipped);
+public sealed record SweepResult(string Folder, SweepTable Table, bool Complete, int Skipped)
+{
+    /// <summary>The exit code of a run a signal stopped (130 SIGINT, 143 SIGTERM), which the sweep exits with too; null if none was.</summary>
+    public int? SignalExit { get; init; }
+}

@@ -50,6 +50,22 @@ public sealed class SweepTests
         Assert.Equal(3, first.Select(p => string.Join(",", p.Setting)).Distinct().Count());
     }
 
+    [Theory]
+    [InlineData(130)]
+    [InlineData(143)]
+    public void A_run_stopped_by_a_signal_stops_the_sweep_with_the_signals_exit_code(int code)
+    {
+        // It used to end with 1, like a failed run, where every other command exits 130 after SIGINT and 143 after SIGTERM.
+        using var folder = TestPaths.NewTempFolder();
+        var spec = new SweepSpec { Command = SweepCommand.Pretrain, Arguments = ["--data", Corpus(folder)], Seeds = [0, 1], Out = folder.File("sweep") };
+        var launched = new List<string>();
+        var result = SweepJob.Run(spec, run => { launched.Add(run.Point.Name); return code; }, TextWriter.Null);
+        Assert.Equal(code, result.SignalExit);
+        Assert.False(result.Complete);
+        Assert.Equal(["seed=0"], launched); // nothing starts after the interrupted run
+        Assert.Null(SweepJob.Run(spec with { Out = folder.File("failed") }, _ => 1, TextWriter.Null).SignalExit); // a failure is not a signal
+    }
+
     [Fact]
     public void Runs_in_parallel_split_the_cores_and_a_different_sweep_is_not_written_into_the_same_folder()
     {
