@@ -55,7 +55,8 @@ public static class DemoJob
         if (plan.Budgets.FirstOrDefault(b => b > splits.TrainSplit.Count) is { } tooMany)
             throw new ConfigException("demo", [$"budgets: {tooMany} labels is more than the {splits.TrainSplit.Count} examples of rt-polarity's training split. Pass budgets up to {splits.TrainSplit.Count}."]);
         var arms = new List<DemoArm>();
-        int stage = 0, stages = 2 + plan.Objectives.Count * (spec.AdaptMinutes > 0 ? 2 : 1);
+        bool adapting = spec.AdaptSteps is { } adaptSteps ? adaptSteps > 0 : spec.AdaptMinutes > 0;
+        int stage = 0, stages = 2 + plan.Objectives.Count * (adapting ? 2 : 1);
 
         log.WriteLine($"== {++stage}/{stages} bag-of-words baseline (NB-weighted logistic regression on unigrams + bigrams) on the same splits");
         foreach (var budget in plan.Budgets)
@@ -76,20 +77,20 @@ public static class DemoJob
         foreach (var objective in plan.Objectives)
         {
             var name = objective.ToString().ToLowerInvariant();
-            log.WriteLine($"== {++stage}/{stages} pretraining a {spec.Preset} model with {name} on tiny-shakespeare + State of the Union ({spec.Minutes:G3} min budget)");
+            log.WriteLine($"== {++stage}/{stages} pretraining a {spec.Preset} model with {name} on tiny-shakespeare + State of the Union ({(spec.Steps is { } n ? $"{n:N0} steps" : $"{spec.Minutes:G3} min budget")})");
             var (pretrain, summary) = PretrainJob.Run(new PretrainSpec
             {
                 Out = Path.Combine(folder, $"pretrain-{name}"), Seed = spec.Seed, Device = spec.Device, Objective = objective, Data = new() { Path = corpus },
-                Model = new() { Preset = spec.Preset }, Trainer = new() { AutoMinutes = spec.Minutes, Progress = spec.Progress }, Checkpoint = new() { EverySteps = 500 },
+                Model = new() { Preset = spec.Preset }, Trainer = new() { AutoMinutes = spec.Minutes, MaxSteps = spec.Steps, Progress = spec.Progress }, Checkpoint = new() { EverySteps = 500 },
             }, log);
             Stopped(summary, pretrain.Path);
             pretraining[$"pretrain-{name}"] = summary;
             bodies.Add(($"pretrained-{name}", DemoArmKind.Pretrained, pretrain.Path));
-            if (spec.AdaptMinutes <= 0) continue;
-            log.WriteLine($"== {++stage}/{stages} adapting it to the target domain: {name} on the {splits.TrainSplit.Count:N0} texts of the training split ({spec.AdaptMinutes:G3} min; no labels, no validation or test texts)");
+            if (!adapting) continue;
+            log.WriteLine($"== {++stage}/{stages} adapting it to the target domain: {name} on the {splits.TrainSplit.Count:N0} texts of the training split ({(spec.AdaptSteps is { } a ? $"{a:N0} steps" : $"{spec.AdaptMinutes:G3} min")}; no labels, no validation or test texts)");
             var texts = Path.Combine(folder, $"adapt-{name}-texts.jsonl");
             TargetAdaptation.WriteTexts(splits.TrainSplit, texts);
-            var adaptSpec = TargetAdaptation.Spec(template with { Seed = spec.Seed, Adapt = new() { Minutes = spec.AdaptMinutes }, Trainer = new() { Progress = spec.Progress } },
+            var adaptSpec = TargetAdaptation.Spec(template with { Seed = spec.Seed, Adapt = spec.AdaptSteps is { } steps ? new() { Steps = steps } : new() { Minutes = spec.AdaptMinutes }, Trainer = new() { Progress = spec.Progress } },
                 pretrain.Path, texts, Path.Combine(folder, $"adapt-{name}"));
             var (adapted, adaptSummary) = PretrainJob.Run(adaptSpec, log);
             Stopped(adaptSummary, adapted.Path);

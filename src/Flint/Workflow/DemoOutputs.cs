@@ -66,7 +66,7 @@ public static class DemoOutputs
             ceiling = result.Ceiling is { } c ? new { arm = c.Name, folder = spec.Ceiling, test_accuracy = c.Test.Mean, val_accuracy = c.Validation.Mean, test = SpreadJson(c.Test), epochs = 1, lr = DemoPlan.CeilingLr } : null,
             seeds = result.Seeds,
             pretraining = result.Pretraining.ToDictionary(p => p.Key, p => new { run = Path.Combine(result.Folder, p.Key), val_loss = p.Value.ValLoss, steps = p.Value.FinalStep, tokens = p.Value.Tokens, wall_s = p.Value.WallSeconds }),
-            minutes = spec.Minutes, adapt_minutes = spec.AdaptMinutes, preset = spec.Preset, finetune_lr = DemoPlan.FinetuneLr, epochs = spec.Epochs,
+            minutes = spec.Minutes, adapt_minutes = spec.AdaptMinutes, steps = spec.Steps, adapt_steps = spec.AdaptSteps, preset = spec.Preset, finetune_lr = DemoPlan.FinetuneLr, epochs = spec.Epochs,
             split_seed = spec.Seed.ToString(CultureInfo.InvariantCulture), flint_version = FlintInfo.Version,
         };
         File.WriteAllText(Path.Combine(result.Folder, "demo.json"), JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));

@@ -13,7 +13,7 @@ public sealed class DemoTests
     {
         using var folder = TestPaths.NewTempFolder();
         var ceiling = PublishedEncoder(folder.File("tiny-bert"));
-        var (exit, output, error) = CliRunner.Run("demo", "--preset", "nano", "--minutes", "0.05", "--adapt-minutes", "0.05", "--seeds", "2", "--budgets", "40",
+        var (exit, output, error) = CliRunner.Run("demo", "--preset", "nano", "--steps", "8", "--adapt-minutes", "0.05", "--seeds", "2", "--budgets", "40",
             "--epochs", "1", "--ceiling", ceiling, "--out", folder.Path, "--progress", "false");
         Assert.True(exit == 0, output + error);
         var demo = Directory.GetDirectories(folder.Path, "demo-*").Single();
@@ -49,6 +49,9 @@ public sealed class DemoTests
         Assert.Equal(Values(At("bag-of-words", true), "test_accuracies").Average(), json.GetProperty("baseline").GetProperty("test_accuracy").GetDouble(), 12);
         Assert.Equal(JsonValueKind.Null, json.GetProperty("margin_1000").ValueKind); // no 1,000-label budget was asked for
 
+        // --steps pins the pretraining budget (recorded in demo.json); the adaptation was timed in minutes.
+        Assert.Equal(8, json.GetProperty("pretraining").GetProperty("pretrain-clm").GetProperty("steps").GetInt64());
+        Assert.Equal(8, json.GetProperty("steps").GetInt64());
         // The adaptation ran on the training texts, from the pretraining run; the figure and the report are there.
         Assert.Equal(Path.GetFullPath(Path.Combine(demo, "pretrain-clm")), Json(Path.Combine(demo, "adapt-clm", "summary.json")).GetProperty("parent").GetString());
         Assert.Contains("adapted-clm", File.ReadAllText(Path.Combine(demo, "label-efficiency.svg")));
