@@ -105,7 +105,9 @@ public sealed record HfBertConfig
         new(VocabSize, MaxPositions, Layers, Heads, HiddenSize, IntermediateSize, dropout, TypeVocabSize, LayerNormEps);
 
     /// <summary>The HF config of a Flint BERT shape.</summary>
-    public static HfBertConfig From(BertConfig c, params string[] architectures) => new()
+    public static HfBertConfig From(BertConfig c, params string[] architectures) => c.PaddingIdx is not null
+        ? throw new NotSupportedException("A RoBERTa-shaped BERT (offset positions) has no BERT config.json; Flint exports BERT shapes only.")
+        : new()
     {
         Architectures = architectures.Length > 0 ? architectures : ["BertForMaskedLM"], VocabSize = c.VocabSize, HiddenSize = c.Width, Layers = c.Layers,
         Heads = c.Heads, IntermediateSize = c.FeedForward, MaxPositions = c.ContextLength, TypeVocabSize = c.TokenTypes, LayerNormEps = c.LayerNormEps,
