@@ -39,10 +39,11 @@ public sealed record HfWeightFile(string Path, WeightsDtype Dtype = WeightsDtype
             if (!tensor.is_floating_point() || tensor.dtype == ScalarType.Float32) continue;
             if (Dtype != WeightsDtype.Float32)
             {
-                foreach (var t in tensors.Values) t.Dispose();
-                throw new InvalidDataException(
+                var refusal = new InvalidDataException(
                     $"{Path}: tensor '{name}' is {Safetensors.DtypeName(tensor.dtype)}, and Flint's models hold float32. " +
                     "Pass --weights.dtype float32 to cast the weights on load (F16 and BF16 widen to float32 exactly).");
+                foreach (var t in tensors.Values) t.Dispose();
+                throw refusal;
             }
             tensors[name] = tensor.to_type(ScalarType.Float32).DetachFromDisposeScope();
             tensor.Dispose();
