@@ -14,7 +14,7 @@ namespace Flint.Tests.Interop;
 /// offset past the padding id, and its hidden states equal RoBERTa's forward computed directly from the HF-named tensors
 /// on a padded batch (where BERT's positions 0…T−1 would be wrong everywhere).
 /// </summary>
-public sealed class HuggingFaceRobertaTests
+public sealed class HuggingFaceRobertaTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     const int Width = 32, Layers = 2, Heads = 4, FeedForward = 64, Context = 16, Pad = 1;
     const double Eps = 1e-5;
@@ -163,6 +163,7 @@ public sealed class HuggingFaceRobertaTests
         var expected = RobertaForward(tensors, ids, mask, positions);
         var found = bert.Encode(ids, mask);
         float hiddenDiff = MaxAbs(found, expected);
+        output.WriteLine($"hidden states vs RoBERTa's forward: max abs difference {hiddenDiff:E2}");
         Assert.True(hiddenDiff < 1e-5f, $"hidden states: max abs difference {hiddenDiff}");
         // With BERT's positions 0…T−1 the same weights give other hidden states: the comparison can see a wrong offset.
         var bertPositions = arange(Context).unsqueeze(0).expand(ids.shape[0], -1);
@@ -173,6 +174,7 @@ public sealed class HuggingFaceRobertaTests
         Assert.True(report.IsExact, report.Describe());
         withHead.eval();
         float logitDiff = MaxAbs(withHead.call(ids, mask), RobertaLmHead(tensors, expected));
+        output.WriteLine($"MLM logits vs RoBERTa's lm_head: max abs difference {logitDiff:E2}");
         Assert.True(logitDiff < 1e-4f, $"MLM logits: max abs difference {logitDiff}");
     }
 
