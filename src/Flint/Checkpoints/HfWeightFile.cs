@@ -23,7 +23,7 @@ public sealed record HfWeightFile(string Path, WeightsDtype Dtype = WeightsDtype
             if (File.Exists(System.IO.Path.Combine(folder, name))) return new HfWeightFile(System.IO.Path.Combine(folder, name), dtype);
         foreach (var index in new[] { SafetensorsName + ".index.json", PyTorchName + ".index.json" })
             if (File.Exists(System.IO.Path.Combine(folder, index)))
-                throw new NotSupportedException($"{System.IO.Path.Combine(folder, index)}: the weights are sharded over several files, which Flint does not import; save the model unsharded (save_pretrained(..., max_shard_size=\"100GB\")).");
+                throw new InvalidDataException($"{System.IO.Path.Combine(folder, index)}: the weights are sharded over several files, which Flint does not import; save the model unsharded (save_pretrained(..., max_shard_size=\"100GB\")).");
         return null;
     }
 

@@ -338,7 +338,6 @@ public sealed class Bert : nn.Module<Tensor, Tensor?, Tensor>, ITextEncoder
     {
         if (input.shape[1] > Config.ContextLength)
             throw new ArgumentException($"Sequence length {input.shape[1]} exceeds the model's context length {Config.ContextLength}.");
-        // (RoBERTa: a row with no padding reaches position ContextLength + PaddingIdx, the table's last row.)
         return bert.call(input, attentionMask);
     }
 

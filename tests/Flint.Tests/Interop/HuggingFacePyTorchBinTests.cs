@@ -100,4 +100,14 @@ public sealed class HuggingFacePyTorchBinTests(ITestOutputHelper output)
         var error = Assert.Throws<InvalidDataException>(() => new HfWeightFile(folder.File("pytorch_model.bin")).Read());
         Assert.Contains($"{folder.File("pytorch_model.bin")} is not a PyTorch state dict", error.Message);
     }
+
+    [Fact]
+    public void A_folder_with_sharded_weights_is_refused_naming_the_index_file()
+    {
+        using var folder = TestPaths.NewTempFolder();
+        File.Copy(Fixture("config.json"), folder.File("config.json"));
+        File.WriteAllText(folder.File("model.safetensors.index.json"), """{"weight_map": {"roberta.embeddings.word_embeddings.weight": "model-00001-of-00002.safetensors"}}""");
+        var error = Assert.Throws<InvalidDataException>(() => PretrainedSource.Resolve(new FinetuneSpec { From = folder.Path }));
+        Assert.Contains($"{folder.File("model.safetensors.index.json")}: the weights are sharded", error.Message);
+    }
 }
