@@ -190,6 +190,22 @@ public sealed class HuggingFaceTokenizerJsonTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_folder_holding_a_huggingface_tokenizer_json_works_as_a_tokenizer_name()
+    {
+        using var folder = TestPaths.NewTempFolder();
+        var vocabTxt = TestPaths.Data("vocab", "bert-base-uncased", "vocab.txt");
+        WriteWordPieceJson(folder.File("tokenizer.json"), vocabTxt);
+
+        var named = Flint.Text.Tokenizers.Tokenizers.FromName(folder.Path);
+
+        Assert.Equal("wordpiece", named.Kind);
+        Assert.Equal(new WordPieceTokenizer(vocabTxt).Fingerprint, named.Fingerprint);
+        using var saved = TestPaths.NewTempFolder();
+        named.Save(saved.Path); // as Flint's own tokenizer folder: vocab.txt and Flint's tokenizer.json, loaded back with its fingerprint checked
+        Assert.Equal(named.Fingerprint, Flint.Text.Tokenizers.Tokenizers.Load(saved.Path).Fingerprint);
+    }
+
+    [Fact]
     public void A_roberta_folder_with_only_tokenizer_json_loads_through_from_with_the_same_ids()
     {
         using var folder = TestPaths.NewTempFolder();
