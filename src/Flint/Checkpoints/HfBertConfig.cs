@@ -60,21 +60,6 @@ public sealed record HfBertConfig
 
     static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    /// <summary>True when <paramref name="configPath"/> is a config.json with <c>model_type</c> bert.</summary>
-    public static bool Describes(string configPath)
-    {
-        if (!File.Exists(configPath)) return false;
-        try
-        {
-            using var json = JsonDocument.Parse(File.ReadAllText(configPath));
-            return json.RootElement.TryGetProperty("model_type", out var type) && type.GetString() == "bert";
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{configPath} is not valid JSON ({e.Message}).", e);
-        }
-    }
-
     /// <summary>Reads and checks a config.json; the error names the file and the field.</summary>
     public static HfBertConfig Read(string path)
     {
