@@ -60,21 +60,6 @@ public sealed record HfBertConfig
 
     static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    /// <summary>True when <paramref name="configPath"/> is a config.json with <c>model_type</c> bert.</summary>
-    public static bool Describes(string configPath)
-    {
-        if (!File.Exists(configPath)) return false;
-        try
-        {
-            using var json = JsonDocument.Parse(File.ReadAllText(configPath));
-            return json.RootElement.TryGetProperty("model_type", out var type) && type.GetString() == "bert";
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{configPath} is not valid JSON ({e.Message}).", e);
-        }
-    }
-
     /// <summary>Reads and checks a config.json; the error names the file and the field.</summary>
     public static HfBertConfig Read(string path)
     {
@@ -105,7 +90,9 @@ public sealed record HfBertConfig
         new(VocabSize, MaxPositions, Layers, Heads, HiddenSize, IntermediateSize, dropout, TypeVocabSize, LayerNormEps);
 
     /// <summary>The HF config of a Flint BERT shape.</summary>
-    public static HfBertConfig From(BertConfig c, params string[] architectures) => new()
+    public static HfBertConfig From(BertConfig c, params string[] architectures) => c.PaddingIdx is not null
+        ? throw new NotSupportedException("A RoBERTa-shaped BERT (offset positions) has no BERT config.json; Flint exports BERT shapes only.")
+        : new()
     {
         Architectures = architectures.Length > 0 ? architectures : ["BertForMaskedLM"], VocabSize = c.VocabSize, HiddenSize = c.Width, Layers = c.Layers,
         Heads = c.Heads, IntermediateSize = c.FeedForward, MaxPositions = c.ContextLength, TypeVocabSize = c.TokenTypes, LayerNormEps = c.LayerNormEps,

@@ -5,18 +5,19 @@ using static TorchSharp.torch;
 namespace Flint.Checkpoints;
 
 /// <summary>
-/// Loads HuggingFace GPT-2 and BERT safetensors into Flint's models by name, with the few translations their layouts
-/// need: GPT-2's Conv1D weights are stored transposed; keys may lack the <c>transformer.</c>/<c>bert.</c> prefix; old
-/// BERT files say <c>gamma</c>/<c>beta</c>; tied heads and attention-mask buffers are not parameters here.
+/// Loads HuggingFace GPT-2, BERT, DistilBERT and RoBERTa weight files (<see cref="HfWeightFile"/>: safetensors or
+/// pytorch_model.bin) into Flint's models by name, with the few translations their layouts need: GPT-2's Conv1D weights
+/// are stored transposed; keys may lack the <c>transformer.</c>/<c>bert.</c>/<c>roberta.</c> prefix; old BERT files say
+/// <c>gamma</c>/<c>beta</c>; tied heads and attention-mask buffers are not parameters here.
 /// </summary>
 public static class HuggingFaceWeights
 {
     static readonly string[] Conv1D = [".attn.c_attn.weight", ".attn.c_proj.weight", ".mlp.c_fc.weight", ".mlp.c_proj.weight"];
 
     /// <summary>Loads a GPT-2 safetensors file (GPT2Model or GPT2LMHeadModel layout) into <paramref name="model"/>.</summary>
-    public static LoadReport LoadGpt2(Gpt model, string path, bool strict = true)
+    public static LoadReport LoadGpt2(Gpt model, HfWeightFile file, bool strict = true)
     {
-        var raw = Safetensors.Read(path);
+        var raw = file.Read();
         var renamed = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var (key, value) in raw)
         {
@@ -25,7 +26,7 @@ public static class HuggingFaceWeights
         }
         try
         {
-            return WeightLoader.Load(model, renamed, strict, IgnoredGpt2, path);
+            return WeightLoader.Load(model, renamed, strict, IgnoredGpt2, file.Path);
         }
         finally
         {
@@ -39,9 +40,9 @@ public static class HuggingFaceWeights
     /// <paramref name="usesMlmHead"/> false (fine-tuning a classifier) the MLM head (<c>cls.*</c>) is not used either, so a
     /// BertModel file without it loads strictly.
     /// </summary>
-    public static LoadReport LoadBert(Bert model, string path, bool strict = true, bool usesMlmHead = true)
+    public static LoadReport LoadBert(Bert model, HfWeightFile file, bool strict = true, bool usesMlmHead = true)
     {
-        var raw = Safetensors.Read(path);
+        var raw = file.Read();
         var renamed = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var (key, value) in raw)
         {
@@ -51,7 +52,7 @@ public static class HuggingFaceWeights
         }
         try
         {
-            return WeightLoader.Load(model, renamed, strict, IgnoredBert, path,
+            return WeightLoader.Load(model, renamed, strict, IgnoredBert, file.Path,
                 notUsed: key => key.StartsWith("bert.pooler.", StringComparison.Ordinal) || key.StartsWith("cls.seq_relationship.", StringComparison.Ordinal)
                                 || (!usesMlmHead && key.StartsWith("cls.", StringComparison.Ordinal)));
         }
@@ -68,14 +69,14 @@ public static class HuggingFaceWeights
     /// LayerNorms, <c>ffn.lin1</c>/<c>lin2</c> its intermediate and output; the MLM head (<c>vocab_*</c>) is BERT's
     /// <c>cls.predictions</c>. A classification head in the file is not used.
     /// </summary>
-    public static LoadReport LoadDistilBert(Bert model, string path, bool strict = true, bool usesMlmHead = true)
+    public static LoadReport LoadDistilBert(Bert model, HfWeightFile file, bool strict = true, bool usesMlmHead = true)
     {
-        var raw = Safetensors.Read(path);
+        var raw = file.Read();
         var renamed = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var (key, value) in raw) renamed[DistilBertName(key)] = value;
         try
         {
-            return WeightLoader.Load(model, renamed, strict, k => IgnoredBert(k) || k == "vocab_projector.weight", path,
+            return WeightLoader.Load(model, renamed, strict, k => IgnoredBert(k) || k == "vocab_projector.weight", file.Path,
                 notUsed: key => key.StartsWith("pre_classifier.", StringComparison.Ordinal) || key.StartsWith("classifier.", StringComparison.Ordinal)
                                 || (!usesMlmHead && key.StartsWith("cls.", StringComparison.Ordinal)));
         }
@@ -84,6 +85,42 @@ public static class HuggingFaceWeights
             foreach (var t in raw.Values) t.Dispose();
         }
     }
+
+    /// <summary>
+    /// Loads a RoBERTa file (RobertaModel with bare names, RobertaForMaskedLM or …ForSequenceClassification with
+    /// <c>roberta.</c>) into a Flint BERT shaped by <see cref="HfRobertaConfig.ToBert"/>: the body's names are BERT's;
+    /// <c>lm_head.dense</c>, <c>lm_head.layer_norm</c> and <c>lm_head.bias</c> are <c>cls.predictions.*</c>
+    /// (<c>lm_head.decoder</c> is tied to the word embeddings and to that bias); the pooler and <c>classifier.*</c> are not used.
+    /// </summary>
+    public static LoadReport LoadRoberta(Bert model, HfWeightFile file, bool strict = true, bool usesMlmHead = true)
+    {
+        var raw = file.Read();
+        var renamed = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (key, value) in raw) renamed[RobertaName(key)] = value;
+        try
+        {
+            return WeightLoader.Load(model, renamed, strict, k => IgnoredBert(k) || k.StartsWith("lm_head.decoder.", StringComparison.Ordinal), file.Path,
+                notUsed: key => key.StartsWith("bert.pooler.", StringComparison.Ordinal) || key.StartsWith("classifier.", StringComparison.Ordinal)
+                                || (!usesMlmHead && key.StartsWith("cls.", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            foreach (var t in raw.Values) t.Dispose();
+        }
+    }
+
+    static string RobertaName(string key)
+    {
+        var name = key.StartsWith("roberta.", StringComparison.Ordinal) ? key["roberta.".Length..] : key;
+        if (name.StartsWith("embeddings.", StringComparison.Ordinal) || name.StartsWith("encoder.", StringComparison.Ordinal)
+            || name.StartsWith("pooler.", StringComparison.Ordinal)) return "bert." + name;
+        foreach (var (from, to) in RobertaHead)
+            if (name.StartsWith(from, StringComparison.Ordinal)) return to + name[from.Length..];
+        return name;
+    }
+
+    static readonly (string From, string To)[] RobertaHead =
+        [("lm_head.dense.", "cls.predictions.transform.dense."), ("lm_head.layer_norm.", "cls.predictions.transform.LayerNorm."), ("lm_head.bias", "cls.predictions.bias")];
 
     static string DistilBertName(string key)
     {

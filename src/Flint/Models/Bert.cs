@@ -16,8 +16,17 @@ namespace Flint.Models;
 /// <param name="Dropout">Hidden and attention dropout.</param>
 /// <param name="TokenTypes">Token-type (segment) vocabulary; 0 leaves the embedding out.</param>
 /// <param name="LayerNormEps">LayerNorm epsilon (BERT's 1e-12; HF's <c>layer_norm_eps</c>).</param>
-public sealed record BertConfig(int VocabSize, int ContextLength, int Layers, int Heads, int Width, int FeedForward, double Dropout = 0.1, int TokenTypes = 2, double LayerNormEps = 1e-12)
+/// <param name="PaddingIdx">
+/// RoBERTa's positions: null numbers positions 0…T−1 (BERT); an id makes real tokens count from PaddingIdx + 1 and gives
+/// padding tokens position PaddingIdx (HF's <c>create_position_ids_from_input_ids</c>), so the position table has
+/// <see cref="ContextLength"/> + PaddingIdx + 1 rows (RoBERTa's 514 for 512 tokens).
+/// </param>
+public sealed record BertConfig(int VocabSize, int ContextLength, int Layers, int Heads, int Width, int FeedForward, double Dropout = 0.1, int TokenTypes = 2, double LayerNormEps = 1e-12,
+    int? PaddingIdx = null)
 {
+    /// <summary>Rows of the position embedding: the context, plus RoBERTa's offset.</summary>
+    public int PositionRows => ContextLength + (PaddingIdx is { } pad ? pad + 1 : 0);
+
     /// <summary>Throws <see cref="ConfigException"/> naming every invalid field.</summary>
     public void Validate() => new Validation("model")
         .Check(VocabSize < 2, nameof(VocabSize), $"must be at least 2, got {VocabSize}.")
@@ -25,11 +34,12 @@ public sealed record BertConfig(int VocabSize, int ContextLength, int Layers, in
         .Check(Layers < 1, nameof(Layers), $"must be at least 1, got {Layers}.")
         .Check(Dropout is < 0 or >= 1, nameof(Dropout), $"must be in [0, 1), got {Dropout}.")
         .Check(LayerNormEps is <= 0 or > 0.1, nameof(LayerNormEps), $"must be in (0, 0.1], got {LayerNormEps}.")
+        .Check(PaddingIdx is { } pad && (pad < 0 || pad >= VocabSize), nameof(PaddingIdx), $"must be a token id below VocabSize ({VocabSize}), got {PaddingIdx}.")
         .ThrowIfInvalid();
 
     /// <summary>Parameters (MLM head included, decoder tied).</summary>
     public long ParameterCount =>
-        (long)(VocabSize + ContextLength + TokenTypes) * Width + 2L * Width
+        (long)(VocabSize + PositionRows + TokenTypes) * Width + 2L * Width
         + Layers * (4L * Width * Width + 4L * Width + 2L * Width * FeedForward + FeedForward + Width + 4L * Width)
         + (long)Width * Width + Width + 2L * Width + VocabSize;
 }
@@ -41,12 +51,14 @@ public sealed class BertEmbeddings : nn.Module<Tensor, Tensor?, Tensor>
     readonly Embedding? token_type_embeddings;
     readonly LayerNorm LayerNorm;
     readonly Dropout dropout;
+    readonly int? _paddingIdx;
 
     /// <summary>Creates the embeddings.</summary>
     public BertEmbeddings(BertConfig config) : base("embeddings")
     {
         word_embeddings = nn.Embedding(config.VocabSize, config.Width);
-        position_embeddings = nn.Embedding(config.ContextLength, config.Width);
+        position_embeddings = nn.Embedding(config.PositionRows, config.Width);
+        _paddingIdx = config.PaddingIdx;
         token_type_embeddings = config.TokenTypes > 0 ? nn.Embedding(config.TokenTypes, config.Width) : null;
         LayerNorm = nn.LayerNorm(config.Width, eps: config.LayerNormEps);
         dropout = nn.Dropout(config.Dropout);
@@ -59,10 +71,20 @@ public sealed class BertEmbeddings : nn.Module<Tensor, Tensor?, Tensor>
     /// <summary>(B, T) ids and optional (B, T) token types → (B, T, C).</summary>
     public override Tensor forward(Tensor input, Tensor? tokenTypes)
     {
-        var positions = arange(input.shape[1], dtype: ScalarType.Int64, device: input.device);
+        var positions = _paddingIdx is { } pad ? RobertaPositions(input, pad) : arange(input.shape[1], dtype: ScalarType.Int64, device: input.device); // (B, T) or (T)
         var x = word_embeddings.call(input) + position_embeddings.call(positions);
         if (token_type_embeddings is not null) x = x + token_type_embeddings.call(tokenTypes ?? zeros_like(input));
         return dropout.call(LayerNorm.call(x));
+    }
+
+    /// <summary>
+    /// RoBERTa's position ids, as HF computes them: the running count of non-padding tokens plus <paramref name="pad"/>,
+    /// and <paramref name="pad"/> itself at padding tokens, so the first real token is at pad + 1 wherever padding sits.
+    /// </summary>
+    public static Tensor RobertaPositions(Tensor input, int pad)
+    {
+        var real = input.ne(pad).to_type(ScalarType.Int64); // (B, T)
+        return real.cumsum(1) * real + pad;
     }
 }
 

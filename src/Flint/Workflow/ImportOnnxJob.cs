@@ -37,7 +37,7 @@ public static class ImportOnnxJob
             new Dictionary<string, object> { ["tokenizer_class"] = "BertTokenizer", ["do_lower_case"] = lowerCase, ["model_max_length"] = config.MaxPositions }));
 
         using var bert = new Bert(config.ToBert(dropout: 0));
-        var check = HuggingFaceWeights.LoadBert(bert, Path.Combine(options.Out, "model.safetensors"), strict: true, usesMlmHead: false);
+        var check = HuggingFaceWeights.LoadBert(bert, new HfWeightFile(Path.Combine(options.Out, "model.safetensors")), strict: true, usesMlmHead: false);
         return new ImportOnnxResult(options.Out, config, weights.Tensors.Count, weights.Renamed, lowerCase, graph.Producer, check);
     }
 

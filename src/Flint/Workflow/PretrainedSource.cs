@@ -15,10 +15,11 @@ public sealed record PretrainedSource(ITextEncoder Body, ITokenizer Tokenizer, s
 {
     /// <summary>
     /// Resolves <see cref="FinetuneSpec.From"/>: a pretraining run folder, a checkpoint folder inside one, a HuggingFace
-    /// BERT or GPT-2 folder (config.json, model.safetensors and tokenizer files; see <see cref="HuggingFaceSource"/>), or <c>scratch</c> (random weights; architecture from
+    /// BERT, DistilBERT, RoBERTa or GPT-2 folder (config.json, model.safetensors or pytorch_model.bin, tokenizer files; see
+    /// <see cref="HuggingFaceSource"/>; <see cref="FinetuneSpec.Weights"/> casts half-precision weights), or <c>scratch</c> (random weights; architecture from
     /// <see cref="FinetuneSpec.ArchitectureOf"/>, or <c>model.preset</c> and <c>tokenizer</c>).
     /// </summary>
-    /// <param name="spec">The fine-tuning settings (from, architecture_of, tokenizer, model.preset, model.dropout).</param>
+    /// <param name="spec">The fine-tuning settings (from, architecture_of, tokenizer, model.preset, model.dropout, weights.dtype).</param>
     /// <param name="loadWeights">False builds the architecture only (the caller loads other weights into it, e.g. a fine-tuned checkpoint).</param>
     public static PretrainedSource Resolve(FinetuneSpec spec, bool loadWeights = true)
     {
@@ -29,8 +30,8 @@ public sealed record PretrainedSource(ITextEncoder Body, ITokenizer Tokenizer, s
         var runPath = File.Exists(Path.Combine(from, RunFolder.ConfigFile)) ? from
             : File.Exists(Path.Combine(from, "..", "..", RunFolder.ConfigFile)) ? Path.GetFullPath(Path.Combine(from, "..", "..")) : null;
         if (runPath is not null) return FromRun(spec, PretrainingRun(runPath, "--from"), runPath == from ? null : from, loadWeights);
-        if (File.Exists(Path.Combine(from, "model.safetensors"))) return HuggingFaceSource.Resolve(from, spec.Model.Dropout, loadWeights);
-        throw new InvalidDataException($"--from {from} is not a run folder (no config.yaml), a checkpoint folder, or a HuggingFace folder (no model.safetensors).");
+        if (HuggingFaceSource.Holds(from)) return HuggingFaceSource.Resolve(spec, loadWeights);
+        throw new InvalidDataException($"--from {from} is not a run folder (no config.yaml), a checkpoint folder, or a HuggingFace folder (no model.safetensors or pytorch_model.bin).");
     }
 
     /// <summary>The run at <paramref name="path"/>, which must be a pretraining run (a body with an LM objective).</summary>

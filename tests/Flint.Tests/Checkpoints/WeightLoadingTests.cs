@@ -30,7 +30,7 @@ public sealed class WeightLoadingTests
         Safetensors.Write(folder.File("model.safetensors"), HfGpt2Layout(source).Select(kv => (kv.Key, kv.Value)));
         manual_seed(2);
         var target = new Gpt(GptConfig.Nano(64));
-        var report = HuggingFaceWeights.LoadGpt2(target, folder.File("model.safetensors"));
+        var report = HuggingFaceWeights.LoadGpt2(target, new HfWeightFile(folder.File("model.safetensors")));
         Assert.True(report.IsExact, report.Describe());
         var tokens = randint(0, 64, [2, 10]);
         using var noGrad = no_grad();
@@ -50,7 +50,7 @@ public sealed class WeightLoadingTests
         hf["embeddings.position_ids"] = arange(64).unsqueeze(0);
         Safetensors.Write(folder.File("bert.safetensors"), hf.Select(kv => (kv.Key, kv.Value)));
         var target = new Bert(ModelPresets.Get("bert-nano").ToBert(64));
-        Assert.True(HuggingFaceWeights.LoadBert(target, folder.File("bert.safetensors")).IsExact);
+        Assert.True(HuggingFaceWeights.LoadBert(target, new HfWeightFile(folder.File("bert.safetensors"))).IsExact);
         Assert.True(target.WordEmbeddings.allclose(source.WordEmbeddings));
     }
 

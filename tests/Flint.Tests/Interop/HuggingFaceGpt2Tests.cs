@@ -81,6 +81,22 @@ public sealed class HuggingFaceGpt2Tests
     }
 
     [Fact]
+    public void A_gpt2_pytorch_model_bin_without_config_json_is_recognised_by_its_names_and_gives_the_same_logits()
+    {
+        using var folder = TestPaths.NewTempFolder();
+        var reference = Reference(width: 64, heads: 1);
+        // torch.save's zip pickle, written by TorchSharp.PyBridge's pickler (the PyTorch-written fixture is RoBERTa's: HuggingFacePyTorchBinTests).
+        var table = new System.Collections.Hashtable();
+        foreach (var (name, tensor) in HfLayout(reference, lmHead: false)) table[name] = tensor;
+        TorchSharp.PyBridge.PyTorchPickler.PickleStateDict(folder.File("pytorch_model.bin"), table);
+
+        var source = PretrainedSource.Resolve(new FinetuneSpec { From = folder.Path, Model = new() { Dropout = 0 } });
+        Assert.Equal(2, ((Gpt)source.Body).Config.Layers);
+        Assert.Contains("missing 0, unexpected 0, mismatched 0", source.LoadReport);
+        AssertSameLogits(reference, source);
+    }
+
+    [Fact]
     public void Gelu_new_follows_gpt2s_tanh_formula_and_differs_from_exact_gelu()
     {
         var xs = Enumerable.Range(-60, 121).Select(i => i / 10.0).ToArray();

@@ -81,16 +81,16 @@ public sealed class TokenizerTests
     {
         using var folder = TestPaths.NewTempFolder();
         CharTokenizer.FromCorpus(["abc"]).Save(folder.Path);
-        Assert.Equal("char", Tokenizers.Load(folder.Path).Kind);
+        Assert.Equal("char", Flint.Text.Tokenizers.Tokenizers.Load(folder.Path).Kind);
         File.WriteAllText(folder.File("chars.json"), "\"abcd\"");
-        var error = Assert.Throws<InvalidDataException>(() => Tokenizers.Load(folder.Path));
+        var error = Assert.Throws<InvalidDataException>(() => Flint.Text.Tokenizers.Tokenizers.Load(folder.Path));
         Assert.Contains("do not match the recorded fingerprint", error.Message);
     }
 
     [Fact]
     public void Unknown_tokenizer_names_list_the_known_ones()
     {
-        var error = Assert.Throws<ArgumentException>(() => Tokenizers.FromName("gtp2"));
+        var error = Assert.Throws<ArgumentException>(() => Flint.Text.Tokenizers.Tokenizers.FromName("gtp2"));
         Assert.Contains("gpt2, char, wordpiece", error.Message);
     }
 }

@@ -5,7 +5,9 @@ namespace Flint.Text.Tokenizers;
 
 /// <summary>
 /// A byte-level BPE vocabulary in the standard <c>vocab.json</c> + <c>merges.txt</c> format (as trained by
-/// <see cref="BpeTrainer"/>, or GPT-2/RoBERTa's), encoded through Microsoft.ML.Tokenizers' BpeTokenizer.
+/// <see cref="BpeTrainer"/>, or GPT-2/RoBERTa's), encoded through Microsoft.ML.Tokenizers' BpeTokenizer. Specials come
+/// from the vocabulary: <c>&lt;|endoftext|&gt;</c> (GPT-2, Flint) is BOS and EOS; RoBERTa's <c>&lt;s&gt;</c> and
+/// <c>&lt;/s&gt;</c> are BOS/CLS and EOS/SEP, with <c>&lt;pad&gt;</c>, <c>&lt;mask&gt;</c> and <c>&lt;unk&gt;</c>.
 /// </summary>
 public sealed class ByteLevelBpeTokenizer : ITokenizer
 {
@@ -13,26 +15,37 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
     readonly BpeTokenizer _bpe;
     readonly string _vocabJson, _merges;
 
-    ByteLevelBpeTokenizer(string vocabJson, string merges, string endOfText)
+    internal ByteLevelBpeTokenizer(string vocabJson, string merges, string endOfText, string origin = VocabFile)
     {
         _vocabJson = vocabJson;
         _merges = merges;
-        var vocab = JsonSerializer.Deserialize<Dictionary<string, int>>(vocabJson)
-            ?? throw new InvalidDataException("vocab.json holds no vocabulary.");
-        VocabSize = vocab.Count;
-        int? eos = vocab.TryGetValue(endOfText, out var id) ? id : null;
+        Dictionary<string, int> vocab;
+        try
+        {
+            vocab = JsonSerializer.Deserialize<Dictionary<string, int>>(vocabJson) ?? throw new InvalidDataException($"{origin} holds no vocabulary.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{origin} is not a JSON object of token → id ({e.Message}).", e);
+        }
+        VocabSize = vocab.Count == 0 ? 0 : vocab.Values.Max() + 1;
+        if (VocabSize != vocab.Count)
+            throw new InvalidDataException($"{origin}: the ids of its {vocab.Count} tokens are not 0…{vocab.Count - 1} (the largest is {VocabSize - 1}).");
         int? Id(string token) => vocab.TryGetValue(token, out var i) ? i : null;
-        Specials = new SpecialTokens(Bos: eos, Eos: eos, Pad: Id("<pad>"), Mask: Id("<mask>"));
+        int? eos = Id(endOfText) ?? Id(RobertaEos);
+        Specials = new SpecialTokens(Bos: Id(RobertaBos) ?? eos, Eos: eos, Pad: Id("<pad>"), Mask: Id("<mask>"), Cls: Id(RobertaBos), Sep: Id(RobertaEos), Unk: Id("<unk>"));
         Fingerprint = Fingerprints.Of("bpe", vocabJson, merges);
         var options = new BpeOptions(vocab)
         {
-            Merges = merges.Split('\n').Where(l => l.Length > 0 && !l.StartsWith("#version", StringComparison.Ordinal)),
+            Merges = merges.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0 && !l.StartsWith("#version", StringComparison.Ordinal)),
             ByteLevel = true,
             PreTokenizer = new RegexPreTokenizer(new System.Text.RegularExpressions.Regex(ByteLevel.Pattern, System.Text.RegularExpressions.RegexOptions.Compiled), null),
-            SpecialTokens = new[] { endOfText, "<pad>", "<mask>" }.Where(vocab.ContainsKey).ToDictionary(t => t, t => vocab[t]),
+            SpecialTokens = new[] { endOfText, "<pad>", "<mask>", RobertaBos, RobertaEos, "<unk>" }.Where(vocab.ContainsKey).ToDictionary(t => t, t => vocab[t]),
         };
         _bpe = BpeTokenizer.Create(options);
     }
+
+    const string RobertaBos = "<s>", RobertaEos = "</s>";
 
     internal static ByteLevelBpeTokenizer FromTrained(List<string> tokens, List<(string, string)> merges, string endOfText)
     {

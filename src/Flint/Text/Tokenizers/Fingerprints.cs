@@ -17,5 +17,5 @@ internal static class Fingerprints
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
-    public static string OfFile(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
+    public static string OfBytes(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 }

@@ -7,7 +7,7 @@ public static class Tokenizers
 {
     /// <summary>
     /// A tokenizer from a command-line name: <c>gpt2</c>; <c>wordpiece:PATH/vocab.txt</c> (uncased) or
-    /// <c>wordpiece-cased:PATH</c>; <c>bpe:FOLDER</c> (vocab.json + merges.txt); a folder with <c>tokenizer.json</c>.
+    /// <c>wordpiece-cased:PATH</c>; <c>bpe:FOLDER</c> (vocab.json + merges.txt); a folder with <c>tokenizer.json</c> (Flint's, or HuggingFace's).
     /// <c>char</c> needs a corpus: use <see cref="CharTokenizer.FromCorpus"/>.
     /// </summary>
     public static ITokenizer FromName(string name)
@@ -27,12 +27,17 @@ public static class Tokenizers
         };
     }
 
-    /// <summary>Loads a tokenizer saved with <see cref="ITokenizer.Save"/> and checks its fingerprint.</summary>
+    /// <summary>
+    /// Loads a tokenizer saved with <see cref="ITokenizer.Save"/> and checks its fingerprint; a HuggingFace
+    /// <c>tokenizer.json</c> (same file name, a <c>model</c> object instead of <c>kind</c>) is read by <see cref="HuggingFaceTokenizerJson"/>.
+    /// </summary>
     public static ITokenizer Load(string directory)
     {
         var specPath = Path.Combine(directory, TokenizerSpec.FileName);
         if (!File.Exists(specPath)) throw new FileNotFoundException($"No {TokenizerSpec.FileName} in {directory}: it is not a saved tokenizer.", specPath);
-        var spec = JsonSerializer.Deserialize<TokenizerSpec>(File.ReadAllText(specPath))
+        var text = File.ReadAllText(specPath);
+        if (IsHuggingFace(text)) return HuggingFaceTokenizerJson.Load(specPath);
+        var spec = JsonSerializer.Deserialize<TokenizerSpec>(text)
             ?? throw new InvalidDataException($"{specPath} is empty.");
         ITokenizer tokenizer = spec.Kind switch
         {
@@ -47,5 +52,19 @@ public static class Tokenizers
                 $"{specPath}: the files in {directory} do not match the recorded fingerprint (recorded {spec.Fingerprint[..12]}…, found {tokenizer.Fingerprint[..12]}…). " +
                 "They were changed after saving; re-tokenize the data with the tokenizer you intend to use.");
         return tokenizer;
+    }
+
+    /// <summary>HF's tokenizer.json has a top-level <c>model</c>; Flint's has <c>kind</c>.</summary>
+    static bool IsHuggingFace(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("model", out _) && !document.RootElement.TryGetProperty("kind", out _);
+        }
+        catch (JsonException)
+        {
+            return false; // the spec parse below reports it with the file named
+        }
     }
 }

@@ -10,23 +10,40 @@ public sealed class WordPieceTokenizer : ITokenizer
 {
     const string VocabFile = "vocab.txt";
     readonly BertTokenizer _bert;
-    readonly string _vocabPath;
+    readonly byte[] _vocabFile;
     readonly string[] _tokens;
 
     /// <summary>Loads <paramref name="vocabPath"/>; <paramref name="lowerCase"/> for uncased vocabularies.</summary>
     public WordPieceTokenizer(string vocabPath, bool lowerCase = true)
+        : this(File.Exists(vocabPath) ? File.ReadAllBytes(vocabPath) : throw new FileNotFoundException($"WordPiece vocabulary not found: {vocabPath}", vocabPath), lowerCase)
     {
-        if (!File.Exists(vocabPath)) throw new FileNotFoundException($"WordPiece vocabulary not found: {vocabPath}", vocabPath);
-        _vocabPath = vocabPath;
+    }
+
+    /// <summary>
+    /// The tokens in id order (e.g. from HF's tokenizer.json), as if read from a vocab.txt with one token per line: the
+    /// same ids and the same fingerprint as that file.
+    /// </summary>
+    internal WordPieceTokenizer(IEnumerable<string> tokens, bool lowerCase)
+        : this(System.Text.Encoding.UTF8.GetBytes(string.Concat(tokens.Select(t => t + "\n"))), lowerCase)
+    {
+    }
+
+    WordPieceTokenizer(byte[] vocabFile, bool lowerCase)
+    {
+        _vocabFile = vocabFile;
         LowerCase = lowerCase;
-        _bert = BertTokenizer.Create(vocabPath, new BertOptions { LowerCaseBeforeTokenization = lowerCase, RemoveNonSpacingMarks = lowerCase });
-        _tokens = File.ReadAllLines(vocabPath);
+        using (var stream = new MemoryStream(vocabFile, writable: false))
+            _bert = BertTokenizer.Create(stream, new BertOptions { LowerCaseBeforeTokenization = lowerCase, RemoveNonSpacingMarks = lowerCase });
+        var lines = new List<string>();
+        using (var reader = new StreamReader(new MemoryStream(vocabFile, writable: false)))
+            while (reader.ReadLine() is { } line) lines.Add(line);
+        _tokens = [.. lines];
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < _tokens.Length; i++) vocab.TryAdd(_tokens[i], i);
         int? Id(string token) => vocab.TryGetValue(token, out var id) ? id : null;
         VocabSize = _tokens.Length;
         Specials = new SpecialTokens(Eos: Id("[SEP]"), Pad: Id("[PAD]"), Mask: Id("[MASK]"), Cls: Id("[CLS]"), Sep: Id("[SEP]"), Unk: Id("[UNK]"));
-        Fingerprint = Fingerprints.Of("wordpiece", Fingerprints.OfFile(vocabPath), lowerCase ? "lower" : "cased");
+        Fingerprint = Fingerprints.Of("wordpiece", Fingerprints.OfBytes(vocabFile), lowerCase ? "lower" : "cased");
     }
 
     /// <summary>Whether text is lower-cased first.</summary>
@@ -58,7 +75,7 @@ public sealed class WordPieceTokenizer : ITokenizer
     {
         new TokenizerSpec(Kind, Fingerprint, LowerCase).Write(directory);
         var target = Path.Combine(directory, VocabFile);
-        if (Path.GetFullPath(target) != Path.GetFullPath(_vocabPath)) File.Copy(_vocabPath, target, overwrite: true);
+        if (!File.Exists(target) || !File.ReadAllBytes(target).AsSpan().SequenceEqual(_vocabFile)) File.WriteAllBytes(target, _vocabFile);
     }
 
     internal static WordPieceTokenizer Load(string directory, bool lowerCase) => new(Path.Combine(directory, VocabFile), lowerCase);

@@ -1,3 +1,4 @@
+using Flint.Checkpoints;
 using Flint.Config;
 using Flint.Finetuning;
 
@@ -7,13 +8,15 @@ namespace Flint.Workflow.Specs;
 public sealed record FinetuneSpec : RunSpec
 {
     /// <summary>Where the body comes from.</summary>
-    [Setting("A pretraining run folder, a checkpoint folder, a HuggingFace GPT-2/BERT folder, or 'scratch'.")] public string? From { get; init; }
+    [Setting("A pretraining run folder, a checkpoint folder, a HuggingFace GPT-2/BERT/DistilBERT/RoBERTa folder, or 'scratch'.")] public string? From { get; init; }
     /// <summary>With <c>--from scratch</c>: copy this run's architecture and tokenizer.</summary>
     [Setting("With --from scratch: copy the model preset and tokenizer of this run (the control experiment).")] public string? ArchitectureOf { get; init; }
     /// <summary>The tokenizer (null: the body's).</summary>
     [Setting("Tokenizer (default: the pretrained run's; with --from scratch and no run: gpt2).")] public string? Tokenizer { get; init; }
     /// <summary><c>model.*</c>.</summary>
     [Section] public FinetuneModelSpec Model { get; init; } = new();
+    /// <summary><c>weights.*</c>: how a HuggingFace folder's weights are read.</summary>
+    [Section] public WeightsSpec Weights { get; init; } = new();
     /// <summary><c>finetune.*</c>.</summary>
     [Section] public FinetuneMethodSpec Finetune { get; init; } = new();
     /// <summary><c>data.*</c>.</summary>
@@ -35,6 +38,14 @@ public sealed record FinetuneModelSpec
     [Setting("With --from scratch and no --architecture-of: the model size.")] public string Preset { get; init; } = "small";
     /// <summary>Dropout during fine-tuning.</summary>
     [Setting("Dropout during fine-tuning.", Min = 0, Below = 1)] public double Dropout { get; init; } = 0.1;
+}
+
+/// <summary><c>weights.*</c>: how <c>--from</c> a HuggingFace folder reads its weight file.</summary>
+public sealed record WeightsSpec
+{
+    /// <summary>The dtype the weights are loaded as.</summary>
+    [Setting("With --from a HuggingFace folder: as_stored (float32 files load; fp16/bf16 are refused) or float32 (cast fp16/bf16/f64 weights on load).")]
+    public WeightsDtype Dtype { get; init; } = WeightsDtype.AsStored;
 }
 
 /// <summary><c>finetune.*</c>: how the body is adapted.</summary>
