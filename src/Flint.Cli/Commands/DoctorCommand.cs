@@ -30,6 +30,7 @@ internal static class DoctorCommand
         table.AddRow("TorchSharp", report.TorchSharpVersion);
         table.AddRow("libtorch", Markup.Escape(report.LibTorchVersion));
         table.AddRow("threads", $"{report.Threads} (of {report.LogicalCores} logical cores)");
+        if (report.WaitPolicy is { } policy) table.AddRow("OpenMP wait policy", Markup.Escape(policy + (policy.StartsWith("PASSIVE (set", StringComparison.Ordinal) ? ": threads sleep instead of spinning; OMP_WAIT_POLICY=ACTIVE to spin" : "")));
         table.AddRow("devices", report.Devices.Count == 0 ? "none" : string.Join(", ", report.Devices));
         table.AddRow("native fix (GLIBCXX_3.4.32)", Markup.Escape(report.NativeFix is { } fix ? Describe(fix, report.NativeLibrary) : "unknown"));
         table.AddRow("installed at", Markup.Escape(AppContext.BaseDirectory));

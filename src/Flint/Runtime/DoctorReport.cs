@@ -23,6 +23,9 @@ public sealed record DoctorReport(
     int Threads, int LogicalCores, IReadOnlyList<string> Devices, NativeFixState? NativeFix, string? NativeLibrary, GemmResult? Gemm,
     IReadOnlyList<string> Problems)
 {
+    /// <summary>OpenMP's wait policy for libtorch's threads and who chose it, e.g. <c>PASSIVE (set by Flint)</c>; null off Linux.</summary>
+    public string? WaitPolicy { get; init; } = Native.OpenMpWaitPolicy.InForce is { } p ? $"{p} ({(Native.OpenMpWaitPolicy.SetByFlint ? "set by Flint" : "from OMP_WAIT_POLICY")})" : null;
+
     /// <summary>True when nothing stops Flint from working.</summary>
     public bool Healthy => Problems.Count == 0;
 

@@ -55,6 +55,7 @@ public static class TorchNative
         lock (Gate)
         {
             if (_prepared is { } done) return done;
+            OpenMpWaitPolicy.Apply(); // before libtorch (and libgomp) load: see OpenMpWaitPolicy
             NativeFixState state;
             try
             {

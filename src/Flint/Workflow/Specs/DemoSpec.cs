@@ -10,7 +10,7 @@ public sealed record DemoSpec
     /// <summary>Runs root.</summary>
     [Setting("Runs root: the demo makes one folder under it holding all its runs.")] public string Out { get; init; } = "runs";
     /// <summary>Pretraining budget.</summary>
-    [Setting("Pretraining budget per objective in minutes (timed on a few steps, then recorded as a step count).", Above = 0)] public double Minutes { get; init; } = 3;
+    [Setting("Pretraining budget per objective in minutes (timed on a few steps, then recorded as a step count). One minute by default: on this model and corpus, 1 and 3 minutes transferred alike (docs/workflow.md, \"How much pretraining buys\").", Above = 0)] public double Minutes { get; init; } = 1;
     /// <summary>Pretraining steps, pinning the budget.</summary>
     [Setting("Pretraining steps per objective instead of --minutes: the same budget on any machine, e.g. to repeat a demo exactly (its pretrain run's config.yaml records the steps).", Min = 1)] public long? Steps { get; init; }
     /// <summary>Adaptation budget.</summary>
