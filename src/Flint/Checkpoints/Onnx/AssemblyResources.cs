@@ -56,6 +56,6 @@ public sealed class AssemblyResources
         var matches = _resources.Where(r => r.Key.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)).ToList();
         return matches.Count == 1 ? (matches[0].Key, matches[0].Value)
             : throw new InvalidDataException($"{Path} embeds {(matches.Count == 0 ? "no" : matches.Count.ToString(System.Globalization.CultureInfo.InvariantCulture))} resource(s) ending in '{suffix}' " +
-                                             $"(it embeds: {(Names.Count > 0 ? string.Join(", ", Names) : "nothing")}); import needs exactly one.");
+                                             $"(it embeds: {(Names.Count > 0 ? string.Join(", ", Names) : "nothing")}); import needs exactly one. Extract the model yourself and pass model.onnx with --vocab vocab.txt.");
     }
 }
