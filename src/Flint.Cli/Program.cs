@@ -8,6 +8,16 @@ namespace Flint.Cli;
 /// <summary>The <c>flint</c> command.</summary>
 public static class Program
 {
+    /// <summary>
+    /// How to start this flint as a child process: <c>dotnet …/Flint.Cli.dll</c>, or the single-file executable itself
+    /// (sweeps and the demo run several trainings at once that way, each process with its own libtorch threads).
+    /// </summary>
+    public static IReadOnlyList<string> Self()
+    {
+        var dll = typeof(Program).Assembly.Location;
+        return dll.Length > 0 ? ["dotnet", dll] : [Environment.ProcessPath!];
+    }
+
     /// <summary>Builds the command tree; tests call it to run commands in-process.</summary>
     public static Command BuildRoot()
     {

@@ -12,7 +12,7 @@ internal static class DemoCommand
         "Does self-supervised pretraining pay off? Pretrain a small LM on bundled text, adapt it to rt-polarity's training texts, fine-tune it, and compare with the same model from scratch and a bag-of-words floor, over seeds and label budgets.",
         spec =>
         {
-            var result = DemoJob.Run(spec, Console.Out);
+            var result = DemoJob.Run(spec, Console.Out, Program.Self());
             if (result.Interrupted) return 130;
             var budgets = result.Arms.Select(a => a.Budget).Distinct().OrderBy(b => b ?? int.MaxValue).ToList();
             var table = new Table().Border(TableBorder.Rounded)

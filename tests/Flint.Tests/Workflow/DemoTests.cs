@@ -84,7 +84,58 @@ public sealed class DemoTests
         return folder;
     }
 
+    /// <summary>
+    /// Fine-tunings run as child processes two at once give exactly the numbers of the same demo run one after another in
+    /// one process: every arm's validation and test accuracy for every seed, and the margin.
+    /// </summary>
+    [Fact]
+    public void Fine_tunings_in_parallel_processes_give_the_numbers_of_one_process()
+    {
+        using var folder = TestPaths.NewTempFolder();
+        JsonElement Demo(string parallel)
+        {
+            var root = folder.File("parallel-" + parallel);
+            var (exit, output, error) = CliRunner.Run("demo", "--preset", "nano", "--steps", "8", "--adapt-steps", "4", "--seeds", "2", "--budgets", "40",
+                "--epochs", "1", "--parallel", parallel, "--out", root, "--progress", "false");
+            Assert.True(exit == 0, output + error);
+            var demo = Directory.GetDirectories(root, "demo-*").Single();
+            if (parallel == "2")
+            {
+                // Each child's settings and output are kept beside the runs; the runs are the demo's own folders.
+                Assert.Contains("2 at once, each a flint process", output);
+                Assert.True(File.Exists(Path.Combine(demo, "logs", "scratch-all-seed1.yaml")));
+                Assert.Contains("Fine-tuning (full", File.ReadAllText(Path.Combine(demo, "logs", "scratch-all-seed1.log")));
+            }
+            else Assert.False(Directory.Exists(Path.Combine(demo, "logs")));
+            return Json(Path.Combine(demo, "demo.json"));
+        }
+        var one = Demo("1");
+        var two = Demo("2");
+        string Numbers(JsonElement json) => string.Join("\n", json.GetProperty("arms").EnumerateArray().Select(a =>
+            $"{a.GetProperty("name").GetString()} {a.GetProperty("budget")}: val {a.GetProperty("val_accuracies")} test {a.GetProperty("test_accuracies")}"));
+        Assert.Equal(Numbers(one), Numbers(two));
+        Assert.Equal(one.GetProperty("margin").GetDouble(), two.GetProperty("margin").GetDouble());
+    }
+
+    /// <summary>A fine-tuning that fails in its child process stops the demo with a message naming the run and its log.</summary>
+    [Fact]
+    public void A_failing_child_run_names_its_log()
+    {
+        using var folder = TestPaths.NewTempFolder();
+        var broken = folder.File("broken-encoder");
+        Directory.CreateDirectory(broken);
+        File.WriteAllText(Path.Combine(broken, "config.json"), "{\"model_type\": \"bert\"}");
+        var (exit, output, error) = CliRunner.Run("demo", "--preset", "nano", "--steps", "4", "--adapt-steps", "0", "--seeds", "1", "--budgets", "none",
+            "--epochs", "1", "--parallel", "2", "--ceiling", broken, "--out", folder.File("runs"), "--progress", "false");
+        Assert.NotEqual(0, exit);
+        var demo = Directory.GetDirectories(folder.File("runs"), "demo-*").Single();
+        var log = Path.Combine(demo, "logs", "published-broken-encoder-all-seed0.log");
+        Assert.Contains($"The fine-tuning published-broken-encoder-all-seed0 failed (exit code 2); its output is in {log}.", output + error);
+        Assert.Contains("broken-encoder", File.ReadAllText(log));
+    }
+
     [Theory]
+    [InlineData("--parallel", "4096", "parallel: 4096 runs at once, but this machine has")]
     [InlineData("--objectives", "clm,gpt", "objectives: 'gpt' is not an objective; choose from clm, mlm, electra.")]
     [InlineData("--budgets", "100,99999", "budgets: 99999 labels is more than the")]
     [InlineData("--seeds", "0,0", "seeds: '0,0' must name distinct seeds")]

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Flint.Runtime;
+
+namespace Flint.Workflow;
+
+/// <summary>One flint command to run in a child process.</summary>
+/// <param name="Name">What it is called in messages (the run's folder name).</param>
+/// <param name="Arguments">The command line after the flint program, command name first (e.g. <c>finetune --config FILE</c>).</param>
+/// <param name="Log">The file its standard output and error go to.</param>
+public sealed record ChildRun(string Name, IReadOnlyList<string> Arguments, string Log);
+
+/// <summary>
+/// Runs flint commands as child processes, a few at once, in the order given (put the longest first): each child has its
+/// own libtorch thread pool, which is why runs in parallel are processes and not threads. A SIGINT or SIGTERM to this
+/// process is passed on to the live children (each finishes its step, saves and exits 130 or 143) and no other starts;
+/// after a child fails, no other starts either, and the live ones finish.
+/// </summary>
+public static partial class ChildRuns
+{
+    /// <summary>
+    /// Runs <paramref name="runs"/> with <paramref name="flint"/> (the program and its leading arguments, e.g.
+    /// <c>dotnet …/Flint.Cli.dll</c>), at most <paramref name="parallel"/> at once; <paramref name="finished"/> hears each exit.
+    /// Returns each run's exit code, or null for a run that never started.
+    /// </summary>
+    public static int?[] Run(IReadOnlyList<string> flint, IReadOnlyList<ChildRun> runs, int parallel, Action<ChildRun, int>? finished = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(parallel, 1);
+        if (flint.Count == 0) throw new ArgumentException("The flint command is empty.", nameof(flint));
+        var exits = new int?[runs.Count];
+        var live = new HashSet<Process>();
+        bool stop = false;
+        PosixSignal? signal = null;
+        using var listening = Interrupts.Listen(s =>
+        {
+            lock (live)
+            {
+                (stop, signal) = (true, s);
+                foreach (var process in live) Forward(process, s);
+            }
+        });
+        int next = -1;
+        void Worker()
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < runs.Count)
+            {
+                Process process;
+                StreamWriter log;
+                lock (live)
+                {
+                    if (stop) return;
+                    (process, log) = Start(flint, runs[i]);
+                    live.Add(process);
+                }
+                process.WaitForExit(); // also waits until all its output has been read
+                lock (live)
+                {
+                    live.Remove(process);
+                    exits[i] = process.ExitCode;
+                    if (process.ExitCode != 0) stop = true;
+                }
+                process.Dispose();
+                lock (log) log.Dispose();
+                finished?.Invoke(runs[i], exits[i]!.Value);
+            }
+        }
+        var workers = Enumerable.Range(0, Math.Min(parallel, Math.Max(1, runs.Count))).Select(_ => new Thread(Worker) { IsBackground = true }).ToList();
+        workers.ForEach(w => w.Start());
+        workers.ForEach(w => w.Join());
+        return exits;
+    }
+
+    static (Process, StreamWriter) Start(IReadOnlyList<string> flint, ChildRun run)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(run.Log))!);
+        var start = new ProcessStartInfo(flint[0], [.. flint.Skip(1), .. run.Arguments])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        var log = new StreamWriter(run.Log, append: true) { AutoFlush = true };
+        var process = new Process { StartInfo = start };
+        void Write(object _, DataReceivedEventArgs e)
+        {
+            if (e.Data is null) return;
+            lock (log) log.WriteLine(e.Data);
+        }
+        process.OutputDataReceived += Write;
+        process.ErrorDataReceived += Write;
+        lock (log) log.WriteLine($"$ {string.Join(' ', start.ArgumentList.Prepend(start.FileName))}");
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return (process, log);
+    }
+
+    /// <summary>Passes <paramref name="signal"/> on to <paramref name="process"/> (on Windows, which has no such signals, it is ended).</summary>
+    static void Forward(Process process, PosixSignal signal)
+    {
+        try
+        {
+            if (process.HasExited) return;
+            if (OperatingSystem.IsWindows()) process.Kill(entireProcessTree: true);
+            else Kill(process.Id, signal == PosixSignal.SIGTERM ? 15 : 2);
+        }
+        catch (InvalidOperationException)
+        {
+            // it ended meanwhile
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int Kill(int pid, int signal);
+}
