@@ -21,6 +21,32 @@ public sealed class InterruptHostileTests
         ["pretrain", "--data", corpus, "--out", run, "--model.preset", "nano", "--tokenizer", tokenizer, "--trainer.max-steps", steps,
          "--data.batch-size", "4", "--trainer.progress", "false", "--trainer.log-every", "5", "--checkpoint.every-steps", "1000000"];
 
+    /// <summary>
+    /// A SIGTERM sent to the demo alone (a job manager's, not the terminal's, which reaches the whole process group) is
+    /// passed on to the fine-tunings it runs as child processes: they save and stop, no other starts, the demo exits 143.
+    /// </summary>
+    [Fact]
+    public async Task Sigterm_to_a_parallel_demo_stops_its_child_runs_too()
+    {
+        using var folder = TestPaths.NewTempFolder();
+        var root = folder.File("runs");
+        string? FirstChild() => Directory.Exists(root) ? Directory.GetFiles(root, "*.log", SearchOption.AllDirectories).FirstOrDefault() : null;
+        var (exit, printed) = await SignalProcess.Run("TERM", _ => FirstChild() is { } log && File.ReadAllText(log).Contains("Fine-tuning (full"), TimeSpan.FromMilliseconds(500),
+            "demo", "--preset", "nano", "--steps", "4", "--adapt-steps", "0", "--seeds", "4", "--budgets", "none", "--epochs", "30", "--parallel", "2",
+            "--out", root, "--progress", "false");
+
+        Assert.True(exit == 143, printed);
+        Assert.Contains("A demo does not resume", printed);
+        var demo = Directory.GetDirectories(root, "demo-*").Single();
+        var runs = Directory.GetDirectories(demo, "*-seed*");
+        Assert.NotEmpty(runs);
+        Assert.True(runs.Length < 8, $"runs started after the signal: {string.Join(", ", runs.Select(Path.GetFileName))}"); // 2 arms × 4 seeds
+        foreach (var run in runs)
+            Assert.Contains("\"status\": \"interrupted\"", File.ReadAllText(Path.Combine(run, "summary.json")));
+        // No child outlives the demo: every run folder's lock is gone.
+        Assert.All(runs, run => Assert.False(File.Exists(Path.Combine(run, RunFolder.LockFile)), run));
+    }
+
     [Fact]
     public async Task Sigterm_the_moment_the_metrics_file_appears_saves_a_checkpoint_and_exits_143()
     {
