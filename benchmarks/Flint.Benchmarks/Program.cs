@@ -3,7 +3,7 @@ using Flint.Benchmarks;
 IBenchmark[] benchmarks =
 [
     new GemmBenchmark(), new OverheadBenchmark(), new TokenizeBenchmark(), new LoaderBenchmark(), new ThroughputBenchmark(), new DataParallelBenchmark(),
-    new ScalingBenchmark(), new ScalingPointBenchmark(), new GenerationBenchmark(), new ClassifierBenchmark(),
+    new ScalingBenchmark(), new ScalingPointBenchmark(), new GenerationBenchmark(), new ClassifierBenchmark(), new RunsAtOnceBenchmark(),
 ];
 
 var name = args.FirstOrDefault();

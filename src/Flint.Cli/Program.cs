@@ -15,7 +15,10 @@ public static class Program
     public static IReadOnlyList<string> Self()
     {
         var dll = typeof(Program).Assembly.Location;
-        return dll.Length > 0 ? ["dotnet", dll] : [Environment.ProcessPath!];
+        if (dll.Length == 0) return [Environment.ProcessPath!]; // single-file
+        // The dotnet that runs this process (PATH may have none, or another), else the apphost beside the dll.
+        var host = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
+        return [host, dll];
     }
 
     /// <summary>Builds the command tree; tests call it to run commands in-process.</summary>

@@ -12,9 +12,12 @@ public sealed record ChildRun(string Name, IReadOnlyList<string> Arguments, stri
 
 /// <summary>
 /// Runs flint commands as child processes, a few at once, in the order given (put the longest first): each child has its
-/// own libtorch thread pool, which is why runs in parallel are processes and not threads. A SIGINT or SIGTERM to this
-/// process is passed on to the live children (each finishes its step, saves and exits 130 or 143) and no other starts;
-/// after a child fails, no other starts either, and the live ones finish.
+/// own libtorch thread pool, which is why runs in parallel are processes and not threads. On Linux each child starts in a
+/// session of its own (<c>setsid</c>), so a terminal's Ctrl-C or a service manager's SIGTERM to the whole group reaches it
+/// once, from here: the first SIGINT or SIGTERM to this process is passed on to the live children (each finishes its
+/// step, saves and exits 130 or 143) and no other starts; a second one, or this process ending on a signal, passes it on
+/// again (the children then stop at once, as a second signal does). After a child fails, no other starts and the live
+/// ones finish.
 /// </summary>
 public static partial class ChildRuns
 {
@@ -30,17 +33,37 @@ public static partial class ChildRuns
         var exits = new int?[runs.Count];
         var live = new HashSet<Process>();
         bool stop = false;
-        PosixSignal? signal = null;
         using var listening = Interrupts.Listen(s =>
         {
             lock (live)
             {
-                (stop, signal) = (true, s);
+                stop = true;
                 foreach (var process in live) Forward(process, s);
             }
         });
+        using var aborting = Interrupts.OnAbort(s =>
+        {
+            lock (live) foreach (var process in live) Forward(process, s);
+        });
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? error = null;
         int next = -1;
         void Worker()
+        {
+            try
+            {
+                Work();
+            }
+            catch (Exception e)
+            {
+                // e.g. the program could not start: stop launching, let the live children finish, rethrow on the caller's thread
+                lock (live)
+                {
+                    stop = true;
+                    error ??= System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+                }
+            }
+        }
+        void Work()
         {
             int i;
             while ((i = Interlocked.Increment(ref next)) < runs.Count)
@@ -68,18 +91,24 @@ public static partial class ChildRuns
         var workers = Enumerable.Range(0, Math.Min(parallel, Math.Max(1, runs.Count))).Select(_ => new Thread(Worker) { IsBackground = true }).ToList();
         workers.ForEach(w => w.Start());
         workers.ForEach(w => w.Join());
+        error?.Throw();
         return exits;
     }
 
     static (Process, StreamWriter) Start(IReadOnlyList<string> flint, ChildRun run)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(run.Log))!);
-        var start = new ProcessStartInfo(flint[0], [.. flint.Skip(1), .. run.Arguments])
+        IReadOnlyList<string> command = [.. flint, .. run.Arguments];
+        // setsid(1) execs the command in place (a fresh child is no group leader, so it does not fork): the pid is flint's.
+        if (OperatingSystem.IsLinux() && File.Exists(SetSid)) command = [SetSid, .. command];
+        var start = new ProcessStartInfo(command[0], command.Skip(1))
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
-        var log = new StreamWriter(run.Log, append: true) { AutoFlush = true };
         var process = new Process { StartInfo = start };
+        process.Start();
+        var log = new StreamWriter(run.Log, append: true) { AutoFlush = true };
+        log.WriteLine($"$ {string.Join(' ', command)}");
         void Write(object _, DataReceivedEventArgs e)
         {
             if (e.Data is null) return;
@@ -87,8 +116,6 @@ public static partial class ChildRuns
         }
         process.OutputDataReceived += Write;
         process.ErrorDataReceived += Write;
-        lock (log) log.WriteLine($"$ {string.Join(' ', start.ArgumentList.Prepend(start.FileName))}");
-        process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return (process, log);
@@ -108,6 +135,8 @@ public static partial class ChildRuns
             // it ended meanwhile
         }
     }
+
+    const string SetSid = "/usr/bin/setsid";
 
     [LibraryImport("libc", EntryPoint = "kill")]
     private static partial int Kill(int pid, int signal);

