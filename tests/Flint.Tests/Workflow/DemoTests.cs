@@ -158,7 +158,7 @@ public sealed class DemoTests
         using var folder = TestPaths.NewTempFolder();
         var (exit, output, error) = CliRunner.Run("demo", "--steps", "5", "--minutes", "2", "--out", folder.Path, "--progress", "false");
         Assert.Equal(2, exit);
-        Assert.Contains("steps: pass --steps or --minutes, not both (got 5 steps and 2 minutes).", output + error);
+        Assert.Contains("steps: pass --steps or --minutes, not both (got 5 steps and 2 min).", output + error);
         Assert.Empty(Directory.GetFileSystemEntries(folder.Path));
     }
 
