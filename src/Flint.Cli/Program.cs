@@ -77,6 +77,7 @@ public static class Program
             Spectre.Console.AnsiConsole.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out int columns) && columns > 0 ? columns : 250;
         // Before anything is written: a signal at any moment either stops training cleanly or ends the command with its code.
         using var signals = Flint.Runtime.Interrupts.Install();
+        Flint.Runtime.ParentWatch.StartFromEnvironment(); // a child of another flint (the demo's runs) stops when that process is gone
         int exit = BuildRoot().Parse(args).Invoke();
         // A command that stopped because of a signal (a saved interrupt, a dashboard shut down) ends with the signal's code.
         return Flint.Runtime.Interrupts.Received is { } signal ? Flint.Runtime.Interrupts.ExitCode(signal) : exit;

@@ -16,8 +16,8 @@ public sealed record ChildRun(string Name, IReadOnlyList<string> Arguments, stri
 /// session of its own (<c>setsid</c>), so a terminal's Ctrl-C or a service manager's SIGTERM to the whole group reaches it
 /// once, from here: the first SIGINT or SIGTERM to this process is passed on to the live children (each finishes its
 /// step, saves and exits 130 or 143) and no other starts; a second one, or this process ending on a signal, passes it on
-/// again (the children then stop at once, as a second signal does). After a child fails, no other starts and the live
-/// ones finish.
+/// again (the children then stop at once, as a second signal does); killed outright, it leaves children that notice
+/// (<see cref="ParentWatch"/>) and stop as if sent SIGTERM. After a child fails, no other starts and the live ones finish.
 /// </summary>
 public static partial class ChildRuns
 {
@@ -104,6 +104,7 @@ public static partial class ChildRuns
         var start = new ProcessStartInfo(command[0], command.Skip(1))
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            Environment = { [ParentWatch.Variable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) },
         };
         var process = new Process { StartInfo = start };
         process.Start();

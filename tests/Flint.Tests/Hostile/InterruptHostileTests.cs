@@ -55,6 +55,35 @@ public sealed class InterruptHostileTests
         }
     }
 
+    /// <summary>
+    /// A demo killed outright (SIGKILL, nothing to forward) leaves no child training unattended: each notices its parent is
+    /// gone and stops as a SIGTERM would stop it — step finished, checkpoint saved, run marked interrupted, folder unlocked.
+    /// </summary>
+    [Fact]
+    public async Task A_killed_demo_leaves_no_child_run_training_on()
+    {
+        using var folder = TestPaths.NewTempFolder();
+        var root = folder.File("runs");
+        bool Training() => Directory.Exists(root) && Directory.GetFiles(root, "metrics.csv", SearchOption.AllDirectories).Any(f => f.Contains("-seed", StringComparison.Ordinal));
+        var (exit, printed) = await SignalProcess.Run("KILL", _ => Training(), TimeSpan.FromMilliseconds(300),
+            "demo", "--preset", "nano", "--steps", "4", "--adapt-steps", "0", "--seeds", "4", "--budgets", "none", "--epochs", "30", "--parallel", "2",
+            "--out", root, "--progress", "false");
+        Assert.True(exit == 137, printed);
+
+        var demo = Directory.GetDirectories(root, "demo-*").Single();
+        var runs = Directory.GetDirectories(demo, "*-seed*");
+        Assert.NotEmpty(runs);
+        bool Stopped(string run) => File.Exists(Path.Combine(run, "summary.json")) && !File.Exists(Path.Combine(run, RunFolder.LockFile))
+            && File.ReadAllText(Path.Combine(run, "summary.json")).Contains("\"status\": \"interrupted\"");
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!runs.All(Stopped) && DateTime.UtcNow < deadline) await Task.Delay(100);
+        foreach (var run in runs)
+        {
+            Assert.True(Stopped(run), $"{run} is still training, or did not stop cleanly, after its demo was killed");
+            Assert.Null(CheckpointStore.Problem(Path.Combine(run, "checkpoints", "last")));
+        }
+    }
+
     [Fact]
     public async Task Sigterm_the_moment_the_metrics_file_appears_saves_a_checkpoint_and_exits_143()
     {
