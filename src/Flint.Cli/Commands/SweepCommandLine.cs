@@ -51,6 +51,7 @@ internal static class SweepCommandLine
         var self = Program.Self();
         var start = new ProcessStartInfo(self[0], [.. self.Skip(1), .. run.Arguments]);
         start.RedirectStandardOutput = start.RedirectStandardError = true;
+        start.Environment[Flint.Runtime.ParentWatch.Variable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture); // stops if the sweep is killed
         start.UseShellExecute = false;
         using var process = Process.Start(start)!;
         using var log = new StreamWriter(Path.Combine(logs, run.Point.Name + ".log"), append: true);

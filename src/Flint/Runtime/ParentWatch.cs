@@ -25,6 +25,8 @@ public static partial class ParentWatch
     static void Watch(int parent)
     {
         while (GetParentPid() == parent) Thread.Sleep(500);
+        // Already stopping on a signal of its own (a terminal's Ctrl-C reached the whole group): a second would cut it short.
+        if (Interrupts.Received is not null) return;
         // The parent is gone: what its SIGTERM would have done. Without a listener to take it, that ends the process.
         if (!Interrupts.Dispatch(PosixSignal.SIGTERM)) Environment.Exit(Interrupts.ExitCode(PosixSignal.SIGTERM));
     }

@@ -84,6 +84,29 @@ public sealed class InterruptHostileTests
         }
     }
 
+    /// <summary>
+    /// A parallel sweep stopped by a SIGTERM sent to it alone (its children did not get one) leaves no run training
+    /// unattended: each child notices its parent is gone and stops as the SIGTERM would have stopped it, saved and marked.
+    /// </summary>
+    [Fact]
+    public async Task A_parallel_sweep_terminated_alone_leaves_no_run_training_on()
+    {
+        using var folder = TestPaths.NewTempFolder();
+        var sweep = folder.File("sweep");
+        bool Training() => Directory.Exists(sweep) && Directory.GetFiles(sweep, "metrics.csv", SearchOption.AllDirectories).Length > 0;
+        var (_, printed) = await SignalProcess.Run("TERM", _ => Training(), TimeSpan.FromMilliseconds(300),
+            "sweep", "pretrain", "--data", Corpus(folder), "--model.preset", "nano", "--tokenizer", "char", "--trainer.max-steps", "1000000", "--data.batch-size", "4",
+            "--trainer.progress", "false", "--trainer.log-every", "5", "--checkpoint.every-steps", "1000000", "--seeds", "2", "--parallel", "2", "--out", sweep);
+
+        var runs = Directory.GetDirectories(sweep, "seed=*");
+        Assert.NotEmpty(runs);
+        bool Stopped(string run) => File.Exists(Path.Combine(run, "summary.json")) && !File.Exists(Path.Combine(run, RunFolder.LockFile))
+            && File.ReadAllText(Path.Combine(run, "summary.json")).Contains("\"status\": \"interrupted\"");
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!runs.All(Stopped) && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.True(runs.All(Stopped), $"a run of the terminated sweep is still training or did not stop cleanly: {printed}");
+    }
+
     [Fact]
     public async Task Sigterm_the_moment_the_metrics_file_appears_saves_a_checkpoint_and_exits_143()
     {
