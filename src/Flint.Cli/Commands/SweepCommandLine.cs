@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using Flint.Workflow;
 using Flint.Workflow.Specs;
 using Spectre.Console;
@@ -46,21 +45,9 @@ internal static class SweepCommandLine
     {
         if (!run.InChildProcess) return Program.BuildRoot().Parse([.. run.Arguments]).Invoke();
         var outIndex = run.Arguments.ToList().IndexOf("--out");
-        var logs = Path.Combine(Path.GetDirectoryName(run.Arguments[outIndex + 1])!, "logs");
-        Directory.CreateDirectory(logs);
-        var self = Program.Self();
-        var start = new ProcessStartInfo(self[0], [.. self.Skip(1), .. run.Arguments]);
-        start.RedirectStandardOutput = start.RedirectStandardError = true;
-        start.Environment[Flint.Runtime.ParentWatch.Variable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture); // stops if the sweep is killed
-        start.UseShellExecute = false;
-        using var process = Process.Start(start)!;
-        using var log = new StreamWriter(Path.Combine(logs, run.Point.Name + ".log"), append: true);
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        log.Write(output.Result);
-        log.Write(error.Result);
-        Console.Out.WriteLine($"{run.Point.Name}: exit {process.ExitCode} (log: {Path.Combine(logs, run.Point.Name + ".log")})");
-        return process.ExitCode;
+        var log = Path.Combine(Path.GetDirectoryName(run.Arguments[outIndex + 1])!, "logs", run.Point.Name + ".log");
+        int exit = ChildRuns.RunOne(Program.Self(), new ChildRun(run.Point.Name, run.Arguments, log));
+        Console.Out.WriteLine($"{run.Point.Name}: exit {exit} (log: {log})");
+        return exit;
     }
 }

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Flint.Runtime;
 
 /// <summary>
-/// A run started by another flint process (the demo's fine-tunings: <see cref="Workflow.ChildRuns"/>) stops as if sent
+/// A run started by another flint process (the demo's fine-tunings, a parallel sweep's runs: <see cref="Workflow.ChildRuns"/>) stops as if sent
 /// SIGTERM when that process is gone — killed with SIGKILL, or crashed — instead of training on unattended: it finishes
 /// its step, saves and marks itself interrupted. The parent names itself in <see cref="Variable"/>; the child checks its
 /// parent process id twice a second (an orphan is adopted by another process, so the id changes).

@@ -21,6 +21,13 @@ public sealed record ChildRun(string Name, IReadOnlyList<string> Arguments, stri
 /// </summary>
 public static partial class ChildRuns
 {
+    // Signals are per process, so the children are too: every caller (the demo's pool, each of a sweep's workers) shares
+    // one set of live children and, while any is watching, one listener that passes a signal on to all of them.
+    static readonly HashSet<Process> Live = [];
+    static int _watchers;
+    static bool _signalled;
+    static IDisposable? _listening, _aborting;
+
     /// <summary>
     /// Runs <paramref name="runs"/> with <paramref name="flint"/> (the program and its leading arguments, e.g.
     /// <c>dotnet …/Flint.Cli.dll</c>), at most <paramref name="parallel"/> at once; <paramref name="finished"/> hears each exit.
@@ -31,61 +38,31 @@ public static partial class ChildRuns
         ArgumentOutOfRangeException.ThrowIfLessThan(parallel, 1);
         if (flint.Count == 0) throw new ArgumentException("The flint command is empty.", nameof(flint));
         var exits = new int?[runs.Count];
-        var live = new HashSet<Process>();
-        bool stop = false;
-        using var listening = Interrupts.Listen(s =>
-        {
-            lock (live)
-            {
-                stop = true;
-                foreach (var process in live) Forward(process, s);
-            }
-        });
-        using var aborting = Interrupts.OnAbort(s =>
-        {
-            lock (live) foreach (var process in live) Forward(process, s);
-        });
+        bool failed = false;
+        using var watching = Watch();
         System.Runtime.ExceptionServices.ExceptionDispatchInfo? error = null;
         int next = -1;
         void Worker()
         {
             try
             {
-                Work();
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < runs.Count)
+                {
+                    if (Volatile.Read(ref failed) || Once(flint, runs[i]) is not { } exit) return;
+                    exits[i] = exit;
+                    if (exit != 0) Volatile.Write(ref failed, true);
+                    finished?.Invoke(runs[i], exit);
+                }
             }
             catch (Exception e)
             {
                 // e.g. the program could not start: stop launching, let the live children finish, rethrow on the caller's thread
-                lock (live)
+                lock (Live)
                 {
-                    stop = true;
+                    failed = true;
                     error ??= System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
                 }
-            }
-        }
-        void Work()
-        {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < runs.Count)
-            {
-                Process process;
-                StreamWriter log;
-                lock (live)
-                {
-                    if (stop) return;
-                    (process, log) = Start(flint, runs[i]);
-                    live.Add(process);
-                }
-                process.WaitForExit(); // also waits until all its output has been read
-                lock (live)
-                {
-                    live.Remove(process);
-                    exits[i] = process.ExitCode;
-                    if (process.ExitCode != 0) stop = true;
-                }
-                process.Dispose();
-                lock (log) log.Dispose();
-                finished?.Invoke(runs[i], exits[i]!.Value);
             }
         }
         var workers = Enumerable.Range(0, Math.Min(parallel, Math.Max(1, runs.Count))).Select(_ => new Thread(Worker) { IsBackground = true }).ToList();
@@ -93,6 +70,77 @@ public static partial class ChildRuns
         workers.ForEach(w => w.Join());
         error?.Throw();
         return exits;
+    }
+
+    /// <summary>
+    /// Runs one child for a caller that schedules its own (a sweep's workers), under the same signal handling as
+    /// <see cref="Run"/>; returns its exit code, or the signal's (130, 143) when a signal came before it could start.
+    /// </summary>
+    public static int RunOne(IReadOnlyList<string> flint, ChildRun run)
+    {
+        using var watching = Watch();
+        return Once(flint, run) ?? Interrupts.ExitCode(Interrupts.Received ?? PosixSignal.SIGINT);
+    }
+
+    /// <summary>Starts <paramref name="run"/> unless a signal came, waits for it; null when it did not start.</summary>
+    static int? Once(IReadOnlyList<string> flint, ChildRun run)
+    {
+        Process process;
+        StreamWriter log;
+        lock (Live)
+        {
+            if (_signalled) return null;
+            (process, log) = Start(flint, run);
+            Live.Add(process);
+        }
+        process.WaitForExit(); // also waits until all its output has been read
+        lock (Live) Live.Remove(process);
+        int exit = process.ExitCode;
+        process.Dispose();
+        lock (log) log.Dispose();
+        return exit;
+    }
+
+    /// <summary>Until disposed, a SIGINT or SIGTERM (and this process ending on one) is passed on to every live child.</summary>
+    static Watching Watch()
+    {
+        lock (Live)
+        {
+            if (_watchers++ == 0)
+            {
+                _signalled = false;
+                _listening = Interrupts.Listen(signal =>
+                {
+                    lock (Live)
+                    {
+                        _signalled = true; // no other starts
+                        foreach (var process in Live) Forward(process, signal);
+                    }
+                });
+                _aborting = Interrupts.OnAbort(signal =>
+                {
+                    lock (Live) foreach (var process in Live) Forward(process, signal);
+                });
+            }
+        }
+        return new Watching();
+    }
+
+    sealed class Watching : IDisposable
+    {
+        int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            lock (Live)
+            {
+                if (--_watchers > 0) return;
+                _listening?.Dispose();
+                _aborting?.Dispose();
+                (_listening, _aborting) = (null, null);
+            }
+        }
     }
 
     static (Process, StreamWriter) Start(IReadOnlyList<string> flint, ChildRun run)

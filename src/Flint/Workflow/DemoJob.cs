@@ -23,7 +23,7 @@ public static class DemoJob
     public static DemoResult Run(DemoSpec spec, TextWriter log, IReadOnlyList<string>? flint = null)
     {
         var plan = DemoPlan.Of(spec);
-        spec = plan.Resolved(spec); // config.yaml and demo.json record the budgets in steps when none was given in minutes
+        spec = DemoPlan.Resolved(spec); // config.yaml and demo.json record the budgets in steps when none was given in minutes
         var demoRun = RunFolder.Open(Path.Combine(spec.Out, $"demo-{DateTime.Now:yyyyMMdd-HHmmss}"), RunKind.Demo, false, spec, log);
         var started = DateTimeOffset.UtcNow;
         return RunTracking.Track(demoRun, () =>
@@ -134,8 +134,14 @@ public static class DemoJob
     }
 
     /// <summary>One fine-tuning of the demo: an arm at a budget with a seed, and the settings it runs with.</summary>
-    sealed record DemoFit(string Arm, DemoArmKind Kind, int? Budget, long Seed, FinetuneSpec Spec)
+    sealed record DemoFit(string Arm, DemoArmKind Kind, FinetuneSpec Spec)
     {
+        /// <summary>Labelled examples (null: all).</summary>
+        public int? Budget => Spec.Data.TrainExamples;
+
+        /// <summary>The fine-tuning seed.</summary>
+        public long Seed => Spec.Seed;
+
         /// <summary>Examples seen in training, ×20 for a published encoder (about 20× the demo models' compute per token): the longest runs start first.</summary>
         public long Cost => (Spec.Trainer.MaxEpochs ?? 1) * (long)(Spec.Data.TrainExamples ?? 10_000) * (Kind == DemoArmKind.Published ? 20 : 1);
     }
@@ -145,7 +151,7 @@ public static class DemoJob
         int examples = budget ?? trainCount;
         int epochs = kind == DemoArmKind.Published ? 1 : Math.Min(30, Math.Max(spec.Epochs, (int)Math.Ceiling(3000.0 / examples)));
         long steps = epochs * (long)Math.Ceiling(examples / 32.0);
-        return new DemoFit(arm, kind, budget, seed, template with
+        return new DemoFit(arm, kind, template with
         {
             Out = Path.Combine(folder, $"{arm}-{(budget is { } b ? b.ToString(System.Globalization.CultureInfo.InvariantCulture) : "all")}-seed{seed}"),
             Seed = seed, From = kind == DemoArmKind.Scratch ? "scratch" : body, ArchitectureOf = kind == DemoArmKind.Scratch ? body : null,
@@ -238,7 +244,7 @@ public sealed record DemoPlan(IReadOnlyList<long> Seeds, IReadOnlyList<int?> Bud
     public const double CeilingLr = 1e-4;
 
     /// <summary><paramref name="spec"/> with its budgets in steps where none was given in minutes (<see cref="DefaultSteps"/>).</summary>
-    public DemoSpec Resolved(DemoSpec spec) => spec with
+    public static DemoSpec Resolved(DemoSpec spec) => spec with
     {
         Steps = spec.Steps ?? (spec.Minutes is null ? DefaultSteps : null),
         AdaptSteps = spec.AdaptSteps ?? (spec.AdaptMinutes is null ? DefaultSteps : null),
